@@ -1,0 +1,113 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from accounts.models import Role, Team, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    ordering = ["full_name", "email"]
+    list_display = [
+        "email",
+        "full_name",
+        "team",
+        "role_names",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = ["is_active", "is_staff", "team", "groups"]
+    search_fields = ["email", "full_name"]
+    list_select_related = ["team"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "team", "timezone", "theme"]}),
+        (
+            "Roles and permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "team", "groups", "password1", "password2"],
+            },
+        )
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups__role")
+
+    @admin.display(description="Roles")
+    def role_names(self, user: User) -> str:
+        return ", ".join(role.name for role in user.roles)
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fk_name = "team"
+    fields = ["email", "full_name", "is_active"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "member_count", "created_at"]
+    search_fields = ["name"]
+    inlines = [MemberInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count  # type: ignore[attr-defined]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    """Roles' names and order; their permissions are edited on the role's group."""
+
+    list_display = ["name", "slug", "rank", "is_system", "description"]
+    search_fields = ["name", "slug"]
+    fields = ["name", "slug", "description", "rank", "group", "is_system"]
+    readonly_fields = ["group", "is_system"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request: HttpRequest, obj: Role, form: object, change: bool) -> None:
+        if obj.group_id is None:
+            obj.group = Group.objects.create(name=obj.name)
+        elif obj.group.name != obj.name:
+            obj.group.name = obj.name
+            obj.group.save(update_fields=["name"])
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Role | None = None) -> bool:
+        return obj is None or not obj.is_system

@@ -1,0 +1,174 @@
+"""Users (email login), teams and roles."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.timezone import now
+
+
+def validate_timezone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.Model):
+    """A role is a permission group with a slug and a place in the product.
+
+    The standard roles (``STANDARD_ROLES`` in ``accounts.roles``) are created by migration;
+    admins may add custom ones. Its permissions are the group's.
+    """
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="role")
+    rank = models.PositiveSmallIntegerField(
+        default=100, help_text="Lower ranks come first when a user holds several roles."
+    )
+    is_system = models.BooleanField(default=False, help_text="A standard role Keel relies on.")
+
+    class Meta:
+        ordering = ["rank", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def active(self) -> UserQuerySet:
+        return self.filter(is_active=True)
+
+    def with_role(self, slug: str) -> UserQuerySet:
+        return self.filter(groups__role__slug=slug)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def active(self) -> UserQuerySet:
+        return self.get_queryset().active()
+
+    def with_role(self, slug: str) -> UserQuerySet:
+        return self.get_queryset().with_role(slug)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+    def _create(self, email: str, password: str | None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("A user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        user = self._create(email, password, **fields)
+        admin_role = Role.objects.filter(slug="admin").first()
+        if admin_role is not None:
+            user.groups.add(admin_role.group)
+        return user
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "System"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    email = models.EmailField("email address", max_length=254, unique=True)
+    full_name = models.CharField(max_length=150)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="Times are shown in this zone; empty means the installation's default.",
+    )
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        "staff status", default=False, help_text="May sign in to the Django admin."
+    )
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["team", "is_active"], name="accounts_user_team_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile")
+
+    @property
+    def initials(self) -> str:
+        parts = self.full_name.split() or [self.email]
+        return "".join(p[0] for p in parts[:2]).upper()
+
+    @cached_property
+    def roles(self) -> list[Role]:
+        """The user's roles, most powerful first (prefetch ``groups__role`` for lists)."""
+        found = []
+        for group in self.groups.all():
+            try:
+                found.append(group.role)
+            except Role.DoesNotExist:
+                continue  # a plain permission group, not a role
+        return sorted(found, key=lambda role: (role.rank, role.name))
+
+    @property
+    def primary_role(self) -> Role | None:
+        return self.roles[0] if self.roles else None

@@ -1,0 +1,84 @@
+"""Accounts pages: each role's home, the profile, the theme switch."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import roles, selectors, services
+from accounts.forms import ProfileForm, ThemeForm
+from crm.selectors import delivery_status_counts
+
+HOME_TEMPLATES = {
+    roles.ADMIN: "accounts/home_admin.html",
+    roles.SALES_MANAGER: "accounts/home_manager.html",
+}
+
+
+def greeting_for(hour: int) -> str:
+    if 5 <= hour < 12:
+        return "Good morning"
+    if 12 <= hour < 18:
+        return "Good afternoon"
+    return "Good evening"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands on its own home: admin, sales manager, or the personal one."""
+    user = request.user
+    role = user.primary_role
+    slug = roles.ADMIN if user.is_superuser else (role.slug if role else "")
+    ctx: dict[str, object] = {
+        "role": role,
+        "greeting": greeting_for(timezone.localtime().hour),
+        "activity": selectors.user_activity(user=user),
+        "teammates": list(selectors.team_members(team=user.team).exclude(pk=user.pk)),
+    }
+    if slug == roles.ADMIN:
+        ctx.update(
+            role_counts=selectors.role_counts(),
+            teams=selectors.team_overview(),
+            active_users=selectors.active_user_count(),
+            recent_sign_ins=selectors.users_recently_signed_in(),
+            deliveries=delivery_status_counts(),
+        )
+    elif slug == roles.SALES_MANAGER:
+        ctx["active_this_week"] = selectors.team_active_count(team=user.team, days=7)
+    return render(request, HOME_TEMPLATES.get(slug, "accounts/home.html"), ctx)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {"full_name": user.full_name, "timezone": user.timezone, "theme": user.theme}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.user_profile_update(actor=user, user=user, **form.cleaned_data)
+        messages.success(request, "Profile saved.")
+        return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "default_timezone": settings.TIME_ZONE},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+def theme(request: HttpRequest) -> HttpResponse:
+    form = ThemeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Choose light, dark or system.")
+    services.user_theme_set(actor=request.user, theme=form.cleaned_data["theme"])
+    if request.htmx:
+        return HttpResponse(status=204)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "accounts:home"
+    return redirect(target)

@@ -1,0 +1,121 @@
+"""Kernel middleware: request ids, the user's time zone, the access table, htmx toasts."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from crm import access
+from crm.log import request_id_var
+
+logger = logging.getLogger(__name__)
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestIdMiddleware:
+    """Tag each request with an id (the proxy's ``X-Request-ID`` or a new one) for the logs."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class UserTimezoneMiddleware:
+    """Show times in the signed-in user's zone (stored in UTC, DESIGN.md section 8)."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone_name = getattr(request.user, "timezone", "") if request.user.is_authenticated else ""
+        if zone_name:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(zone_name))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+
+class AccessMiddleware:
+    """Enforce the per-app access tables of ``crm.access`` before any Keel view runs."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or not access.is_governed(match):
+            return None
+        rule = access.rule_for(match)
+        if rule is None:
+            logger.error("No access rule declared for URL %s: refused.", match.view_name)
+            raise PermissionDenied("This page has no access rule.")
+        if rule.allows(request.user):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied
+
+
+class HtmxMessagesMiddleware:
+    """Deliver Django messages as toasts on htmx responses (out-of-band swap).
+
+    A full page renders its messages in the shell; an htmx fragment has no shell, so pending
+    messages are appended to it and htmx moves them into the toast region.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or request.htmx.boosted:
+            return response
+        if 300 <= response.status_code < 400 or "HX-Redirect" in response:
+            return response  # the next page shows them
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if getattr(response, "streaming", False):
+            return response
+        pending = list(messages.get_messages(request))
+        if pending:
+            response.write(
+                render_to_string(
+                    "components/_toasts.html",
+                    {"messages": pending, "oob": True},
+                    request=request,
+                )
+            )
+        return response

@@ -1,0 +1,94 @@
+"""End to end through real processes: web enqueues, the worker runs the task, the message
+crosses the channel layer (channels-redis in production mode) to a websocket client
+connected to the real ASGI server."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.request
+
+import pytest
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+from accounts import roles
+from tests.accounts.factories import UserFactory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def session_cookie_for(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def test_health_is_green_in_every_component(stack):
+    status, body = stack.get("/health/")
+    checks = json.loads(body)["checks"]
+    assert status == 200, body
+    assert set(checks) == {"database", "cache", "channel_layer", "broker", "worker", "scheduler"}
+    assert all(check["status"] == "ok" for check in checks.values()), checks
+    assert checks["scheduler"]["last_heartbeat"]
+
+
+def test_worker_task_reaches_the_websocket_of_the_user_who_asked(stack, standard_roles):
+    admin = UserFactory(role=roles.ADMIN)
+    bystander = UserFactory(role=roles.ADMIN)
+    origin = stack.url
+    ws_url = stack.url.replace("http://", "ws://") + "/ws/live/"
+    admin_cookie = session_cookie_for(admin)
+    bystander_cookie = session_cookie_for(bystander)
+
+    with (
+        connect(
+            ws_url, additional_headers={"Cookie": f"sessionid={admin_cookie}", "Origin": origin}
+        ) as mine,
+        connect(
+            ws_url, additional_headers={"Cookie": f"sessionid={bystander_cookie}", "Origin": origin}
+        ) as theirs,
+    ):
+        csrf = secrets.token_hex(16)  # any 32-character secret, sent as cookie and header
+        request = urllib.request.Request(
+            stack.url + "/system/ping/",
+            method="POST",
+            data=b"",
+            headers={
+                "Cookie": f"sessionid={admin_cookie}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Origin": origin,
+                "Referer": origin + "/system/",
+                "HX-Request": "true",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+        message = json.loads(mine.recv(timeout=15))
+        assert message["kind"] == "toast"
+        assert "answered in" in message["html"]
+        with pytest.raises(TimeoutError):
+            theirs.recv(timeout=1)  # pushed to the asking user's group only
+
+
+def test_websocket_refuses_anonymous_and_foreign_origins(stack, standard_roles):
+    ws_url = stack.url.replace("http://", "ws://") + "/ws/live/"
+    anonymous = connect(ws_url, additional_headers={"Origin": stack.url})
+    with anonymous, pytest.raises(ConnectionClosed) as closed:
+        anonymous.recv(timeout=5)
+    assert closed.value.rcvd.code == 4401  # "signed out": the page stops reconnecting
+
+    user = UserFactory(role=roles.SALES_REP)
+    cookie = session_cookie_for(user)
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            ws_url,
+            additional_headers={"Cookie": f"sessionid={cookie}", "Origin": "http://evil.test"},
+        )
+    assert refused.value.response.status_code == 403
