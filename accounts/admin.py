@@ -67,7 +67,7 @@ class UserAdmin(BaseUserAdmin):
 class MemberInline(admin.TabularInline):
     model = User
     fk_name = "team"
-    fields = ["email", "full_name", "is_active"]
+    fields = ("email", "full_name", "is_active")
     readonly_fields = fields
     extra = 0
     can_delete = False

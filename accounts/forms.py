@@ -39,10 +39,7 @@ class ProfileForm(forms.Form):
     theme = forms.ChoiceField(label="Theme", choices=User.Theme.choices, widget=forms.RadioSelect)
 
     def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise forms.ValidationError("Enter your name.")
-        return name
+        return " ".join(self.cleaned_data["full_name"].split())  # "  Riley   Rep " -> "Riley Rep"
 
 
 class ThemeForm(forms.Form):

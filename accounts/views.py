@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import roles, selectors, services
 from accounts.forms import ProfileForm, ThemeForm
+from accounts.http import AuthenticatedRequest
 from crm.selectors import delivery_status_counts
 
 HOME_TEMPLATES = {
@@ -28,7 +29,7 @@ def greeting_for(hour: int) -> str:
     return "Good evening"
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Each role lands on its own home: admin, sales manager, or the personal one."""
     user = request.user
     role = user.primary_role
@@ -52,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, HOME_TEMPLATES.get(slug, "accounts/home.html"), ctx)
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     initial = {"full_name": user.full_name, "timezone": user.timezone, "theme": user.theme}
     form = ProfileForm(request.POST or None, initial=initial)
@@ -69,7 +70,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def theme(request: HttpRequest) -> HttpResponse:
+def theme(request: AuthenticatedRequest) -> HttpResponse:
     form = ThemeForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest("Choose light, dark or system.")

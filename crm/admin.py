@@ -10,7 +10,7 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    fields = ["handler", "status", "attempts", "available_at", "finished_at", "last_error"]
+    fields = ("handler", "status", "attempts", "available_at", "finished_at", "last_error")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

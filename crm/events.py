@@ -263,8 +263,17 @@ def delivery_retry(*, actor: Any, delivery_id: int) -> bool:
     return True
 
 
-def events_purge(*, older_than_days: int) -> int:
-    """Delete events (and their deliveries) older than the retention period."""
+def events_purge(*, older_than_days: int, batch_size: int = 5000) -> int:
+    """Delete events (and their deliveries) older than the retention period, in batches so
+    a large backlog never holds one long transaction. Returns how many events went."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _ = Event.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    purged = 0
+    while ids := list(
+        Event.objects.filter(created_at__lt=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)[:batch_size]
+    ):
+        with transaction.atomic():
+            Event.objects.filter(pk__in=ids).delete()
+        purged += len(ids)
+    return purged

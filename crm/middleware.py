@@ -101,7 +101,8 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or request.htmx.boosted:
+        htmx = getattr(request, "htmx", None)
+        if not htmx or htmx.boosted:
             return response
         if 300 <= response.status_code < 400 or "HX-Redirect" in response:
             return response  # the next page shows them

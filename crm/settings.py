@@ -13,6 +13,7 @@ Every input is read by the typed helpers in ``crm.env``; docs/settings.md lists 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -160,6 +161,8 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES: dict[str, dict[str, Any]]
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if EMBEDDED_REDIS:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -289,7 +292,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_HSTS_SECONDS = env_int("CRM_HSTS_SECONDS", 31_536_000, min_value=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CRM_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env_bool("CRM_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("CRM_HSTS_PRELOAD", default=True)
     if env_bool("CRM_BEHIND_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

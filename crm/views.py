@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import KombuError
 
 from crm import events, health, selectors
+from crm.http import HtmxHttpRequest
 from crm.tasks import ping_task
 
 
@@ -40,7 +41,7 @@ def health_live(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-def system_status(request: HttpRequest) -> HttpResponse:
+def system_status(request: HtmxHttpRequest) -> HttpResponse:
     ctx = {
         "checks": health.run_checks(),
         "deliveries": selectors.delivery_status_counts(),
@@ -53,7 +54,7 @@ def system_status(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def system_ping(request: HttpRequest) -> HttpResponse:
+def system_ping(request: HtmxHttpRequest) -> HttpResponse:
     """Send a ping task; the worker answers on this user's open pages, live."""
     try:
         ping_task.apply_async(kwargs={"sent_at": time.time(), "user_id": request.user.pk})

@@ -1,0 +1,205 @@
+"""``python -m bench``: prepare the services, start the server, measure, record.
+
+Each option can also be set in the environment (BENCH_REQUESTS, BENCH_WARMUP,
+BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PAGES), so ``BENCH_SECONDS=30 make bench`` works.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench import pages, report, server
+from bench.client import Client, LoginError, log_in
+from bench.measure import Outcome, Throughput, latency, throughput
+from bench.pages import Page
+
+Sessions = dict[str, dict[str, str]]  # the cookies of each signed-in user, by USERS key
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure Keel's pages against a production-mode server "
+        "(see docs/benchmarks.md).",
+    )
+
+    def option(name: str, env: str, default: str, kind: type, text: str) -> None:
+        # argparse converts a string default with ``type``, so a bad variable is reported
+        # like a bad option.
+        parser.add_argument(
+            name,
+            type=kind,
+            default=os.environ.get(env, default),
+            help=f"{text}, default {default or 'all'} (env {env})",
+        )
+
+    option("--requests", "BENCH_REQUESTS", "200", int, "timed requests per page")
+    option("--warmup", "BENCH_WARMUP", "20", int, "untimed requests before them")
+    option("--seconds", "BENCH_SECONDS", "10", float, "throughput run per page, 0 skips it")
+    option("--concurrency", "BENCH_CONCURRENCY", "8", int, "clients in the throughput run")
+    option("--pages", "BENCH_PAGES", "", str, "comma-separated page names")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the results but leave the docs alone"
+    )
+    args = parser.parse_args(argv)
+    known = [page.name for page in pages.PAGES]
+    args.pages = [name.strip() for name in args.pages.split(",") if name.strip()] or known
+    unknown = sorted(set(args.pages) - set(known))
+    if unknown:
+        parser.error(f"unknown pages {', '.join(unknown)}; known: {', '.join(known)}")
+    if args.requests < 2 or args.warmup < 0 or args.seconds < 0 or args.concurrency < 1:
+        parser.error("need --requests >= 2, --concurrency >= 1 and no negative numbers")
+    return args
+
+
+@contextlib.contextmanager
+def step(label: str) -> Iterator[None]:
+    """Print ``label``, run the block, then how long it took."""
+    print(f"  {label} ...", end=" ", flush=True)
+    began = time.perf_counter()
+    yield
+    print(f"{time.perf_counter() - began:.1f} s", flush=True)
+
+
+def prepare(target: server.Target, env: dict[str, str]) -> report.Setup:
+    """Bring the bench database to Keel's schema, the demo seed and the yardstick rows."""
+    print(f"Database {server.redact(target.database_url)}, Redis {server.redact(target.redis_url)}")
+    with step("database"):
+        created, postgres = server.ensure_database(target.database_url)
+        print("created," if created else "present,", end=" ")
+    redis = server.redis_version(target.redis_url)
+    with step("migrate"):
+        server.manage(env, "migrate", "--noinput", "-v", "0")
+    with step("seed_demo --force"):
+        server.manage(env, "seed_demo", "--force")
+    with step("yardstick"):
+        print(server.manage(env, "bench_yardstick").strip() + ",", end=" ")
+    with step("collectstatic"):
+        server.manage(env, "collectstatic", "--noinput", "-v", "0")
+    described = json.loads(server.manage(env, "bench_describe"))
+    return report.Setup(postgres=postgres, redis=redis, server=described)
+
+
+def client_for(srv: server.Server, page: Page, sessions: Sessions) -> Client:
+    return Client(server.HOST, srv.port, sessions.get(page.user or "", {}))
+
+
+def measure_latency(
+    srv: server.Server,
+    chosen: list[Page],
+    sessions: Sessions,
+    method: report.Method,
+) -> list[tuple[Page, Outcome]]:
+    results = []
+    for page in chosen:
+        with (
+            contextlib.closing(client_for(srv, page, sessions)) as client,
+            step(f"latency {page.name}"),
+        ):
+            outcome = latency(client, page, requests=method.requests, warmup=method.warmup)
+        results.append((page, outcome))
+    return results
+
+
+def measure_throughput(
+    srv: server.Server,
+    chosen: list[Page],
+    sessions: Sessions,
+    method: report.Method,
+) -> list[tuple[Page, Throughput]]:
+    results = []
+    for page in chosen:
+        if page.name not in pages.THROUGHPUT or not method.seconds:
+            continue
+        clients = [client_for(srv, page, sessions) for _ in range(method.clients)]
+        try:
+            with step(f"throughput {page.name}"):
+                results.append((page, throughput(clients, page, seconds=method.seconds)))
+        finally:
+            for client in clients:
+                client.close()
+    return results
+
+
+def measure(
+    srv: server.Server, chosen: list[Page], method: report.Method
+) -> tuple[list[tuple[Page, Outcome]], list[tuple[Page, Throughput]]]:
+    """Sign the pages' users in through the login form, then time the pages."""
+    users = sorted({page.user for page in chosen if page.user})
+    with step(f"sign in as {', '.join(users) or 'nobody'}"):
+        sessions = {
+            user: log_in(server.HOST, srv.port, pages.USERS[user], pages.DEMO_PASSWORD)
+            for user in users
+        }
+    return (
+        measure_latency(srv, chosen, sessions, method),
+        measure_throughput(srv, chosen, sessions, method),
+    )
+
+
+def run(args: argparse.Namespace, method: report.Method) -> int:
+    chosen = pages.by_name(args.pages)
+    target = server.Target.from_env()
+    with (
+        tempfile.TemporaryDirectory(prefix="keel-bench-") as scratch,
+        contextlib.ExitStack() as stack,
+    ):
+        env = server.server_env(target, static_root=Path(scratch) / "static")
+        setup = prepare(target, env)
+        with step("start uvicorn"):
+            srv = stack.enter_context(server.running_server(env, Path(scratch) / "server.log"))
+        timed, loaded = measure(srv, chosen, method)
+        outcomes = [*(o for _, o in timed), *(t.outcome for _, t in loaded)]
+        errors = sum(outcome.errors for outcome in outcomes)
+        if errors:
+            print(f"\nThe server's last log lines:\n{srv.log_tail()}")
+    results = report.results_markdown(setup, method, timed, loaded)
+    print(f"\n{results}")
+    for page, outcome in [*timed, *((p, t.outcome) for p, t in loaded)]:
+        if outcome.errors:
+            print(f"{page.name}: {outcome.errors} errors, the first: {outcome.first_error}")
+    docs = report.DOCS.relative_to(server.ROOT)
+    if errors:
+        print(f"{docs} left as it was: the run had errors.")
+        return 1
+    if not args.no_write:
+        report.write_docs(results)
+        print(f"Results written to {docs}.")
+    return 0
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    """Turn SIGTERM into SystemExit, so the server is stopped as on Ctrl+C."""
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    method = report.Method(
+        requests=args.requests,
+        warmup=args.warmup,
+        clients=args.concurrency,
+        seconds=args.seconds,
+        command=report.command_line(argv),
+    )
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    try:
+        return run(args, method)
+    except (server.SetupError, LoginError) as error:
+        print(f"\nbench: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nbench: interrupted; the server was stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The record of a run: what it ran on, the figures as markdown, docs/benchmarks.md."""
+
+import os
+import platform
+import shlex
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Any
+
+from bench.measure import Outcome, Throughput
+from bench.pages import YARDSTICK, Page
+from bench.server import ROOT, UVICORN_ARGS, redact
+from bench.yardstick import ROWS
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+MARKER = "<!-- make bench rewrites everything below this line: edit the text above it. -->"
+NONE = "-"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the figures were measured on, as far as the machine cannot tell by itself."""
+
+    postgres: str
+    redis: str
+    server: dict[str, Any]  # the JSON printed by manage.py bench_describe
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the figures were measured."""
+
+    requests: int
+    warmup: int
+    clients: int
+    seconds: float
+    command: str
+
+
+def command_line(argv: list[str]) -> str:
+    """The command as typed, with the environment overrides that shaped the run."""
+    if "MAKELEVEL" in os.environ and not argv:
+        command = "make bench"
+    else:
+        command = shlex.join([".venv/bin/python", "-m", "bench", *argv])
+    overrides = [
+        f"{name}={shlex.quote(redact(value))}"
+        for name, value in sorted(os.environ.items())
+        if name.startswith(("BENCH_", "CRM_"))
+    ]
+    return " ".join([*overrides, command])
+
+
+def cpu_model() -> str:
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gib() -> float:
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+def git_revision() -> str:
+    """The short commit, with ``+dirty`` when files differ from it (untracked ones too)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if git("status", "--porcelain") else "")
+
+
+def server_line(server: dict[str, Any]) -> str:
+    pool = server["pool"]
+    database = (
+        f"psycopg pool of {pool['min_size']}-{pool['max_size']} connections per worker"
+        if pool
+        else "no connection pool"
+    )
+    return (
+        f"`uvicorn {' '.join(UVICORN_ARGS)}`, DEBUG {'on' if server['debug'] else 'off'}, "
+        f"{database} (CONN_MAX_AGE {server['conn_max_age']}), {server['cache']}, "
+        f"sessions backend `{server['sessions']}`"
+    )
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table; every column but the first is numeric and right-aligned."""
+    align = ["---", *["---:"] * (len(header) - 1)]
+    lines = [header, align, *rows]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return NONE if value is None else f"{value:,.{digits}f}"
+
+
+def ratio(value: float | None, reference: float | None) -> str:
+    return NONE if value is None or not reference else f"{value / reference:.2f}"
+
+
+def latency_table(results: list[tuple[Page, Outcome]]) -> str:
+    reference = next((o.ms(50) for p, o in results if p.name == YARDSTICK), None)
+    rows = [
+        [
+            f"{page.name} (`{page.path}`{f' as {page.user}' if page.user else ''})",
+            str(len(outcome.durations) + outcome.errors),
+            str(outcome.errors),
+            number(outcome.ms(50)),
+            number(outcome.ms(95)),
+            number(outcome.ms(99)),
+            number(outcome.max_ms()),
+            ratio(outcome.ms(50), reference),
+        ]
+        for page, outcome in results
+    ]
+    header = ["page", "requests", "errors", "p50", "p95", "p99", "max", "p50 ÷ yardstick"]
+    return table(header, rows)
+
+
+def throughput_table(results: list[tuple[Page, Throughput]]) -> str:
+    reference = next((t.per_second for p, t in results if p.name == YARDSTICK), None)
+    rows = [
+        [
+            page.name,
+            str(len(run.outcome.durations)),
+            str(run.outcome.errors),
+            number(run.per_second),
+            number(run.outcome.ms(50)),
+            number(run.outcome.ms(95)),
+            ratio(run.per_second, reference),
+        ]
+        for page, run in results
+    ]
+    header = ["page", "responses", "errors", "req/s", "p50 ms", "p95 ms", "req/s ÷ yardstick"]
+    return table(header, rows)
+
+
+def results_markdown(
+    setup: Setup,
+    method: Method,
+    latency: list[tuple[Page, Outcome]],
+    throughput: list[tuple[Page, Throughput]],
+) -> str:
+    """The results section: the record of the run, then its figures."""
+    measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    record = [
+        f"- Date: {measured}",
+        f"- Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB RAM",
+        f"- Software: Python {platform.python_version()}, Django {setup.server['django']}, "
+        f"uvicorn {version('uvicorn')}, PostgreSQL {setup.postgres}, Redis {setup.redis}",
+        f"- Commit: {git_revision()}",
+        f"- Command: `{method.command}`",
+        f"- Server: {server_line(setup.server)}",
+        f"- Data: the demo seed and the yardstick's {ROWS:,} rows",
+    ]
+    parts = [
+        "\n".join(record),
+        f"### Latency, ms\n\n{method.requests} requests per page after {method.warmup} "
+        "warm-up, one client on one keep-alive connection.\n\n" + latency_table(latency),
+    ]
+    if throughput:
+        parts.append(
+            f"### Throughput\n\n{method.clients} clients at once (threads with a keep-alive "
+            f"connection each) for {method.seconds:g} s per page.\n\n"
+            + throughput_table(throughput)
+        )
+    return "\n\n".join(parts) + "\n"
+
+
+def write_docs(results: str) -> None:
+    """Replace what follows the marker in docs/benchmarks.md (or append it after the text)."""
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    explanation = text.split(MARKER, 1)[0].rstrip()
+    DOCS.write_text(f"{explanation}\n\n{MARKER}\n\n{results}")
