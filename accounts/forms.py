@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.models import User
+from crm.forms import FastSelect
 
 
 @cache
@@ -34,6 +35,7 @@ class ProfileForm(forms.Form):
         label="Time zone",
         required=False,
         choices=timezone_choices,
+        widget=FastSelect,
         help_text="Dates and times across Keel are shown in this zone.",
     )
     theme = forms.ChoiceField(label="Theme", choices=User.Theme.choices, widget=forms.RadioSelect)

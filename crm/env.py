@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 T = TypeVar("T")
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 class EnvError(ImproperlyConfigured):
@@ -41,7 +41,7 @@ def env_str(name: str, default: str = "", *, environ_: Mapping[str, str] | None 
 
 def env_bool(name: str, default: bool, *, environ_: Mapping[str, str] | None = None) -> bool:
     value = _raw(name, environ_)
-    if value is None:
+    if not value:  # unset or empty ("CRM_SSL_REDIRECT=" in an env file): the default
         return default
     lowered = value.lower()
     if lowered in _TRUE:
@@ -76,9 +76,9 @@ def env_int(
 def env_list(
     name: str, default: Sequence[str] = (), *, environ_: Mapping[str, str] | None = None
 ) -> list[str]:
-    """A comma-separated list; blanks are dropped."""
+    """A comma-separated list; blanks are dropped; unset or empty gives the default."""
     value = _raw(name, environ_)
-    if value is None:
+    if not value:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
 

@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from crm.beat import BEAT_HEARTBEAT
@@ -113,7 +113,11 @@ def check_scheduler() -> str:
 
 
 def last_beat_heartbeat() -> str:
-    at = Heartbeat.objects.filter(name=BEAT_HEARTBEAT).values_list("at", flat=True).first()
+    """The scheduler's last heartbeat for the public endpoint; empty if it cannot be read."""
+    try:
+        at = Heartbeat.objects.filter(name=BEAT_HEARTBEAT).values_list("at", flat=True).first()
+    except DatabaseError:
+        return ""
     return at.isoformat(timespec="seconds") if at else ""
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from crm import access
+from crm import access, views
 from crm.log import request_id_var
 
 logger = logging.getLogger(__name__)
@@ -36,13 +36,31 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset afterwards: Django logs "Not Found" and errors after the middleware
+        # chain returns, and those lines need the id too. The next request sets its own.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class HealthProbeMiddleware:
+    """Answer health probes before the host check.
+
+    Load balancers and container probes address the server by IP, which ALLOWED_HOSTS
+    rightly refuses for every other URL; health endpoints reveal nothing and must answer.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            if request.path == "/health/live/":
+                return views.health_live(request)
+            if request.path == "/health/":
+                return views.health_view(request)
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "crm.middleware.RequestIdMiddleware",
+    "crm.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,9 +140,10 @@ if PRODUCTION_DATABASE is not None:
     DATABASES = {"default": PRODUCTION_DATABASE}
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool below keeps connections instead
     if env_bool("CRM_DB_POOL", default=True):
+        _pool_max = env_int("CRM_DB_POOL_MAX", 10, min_value=1)
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env_int("CRM_DB_POOL_MIN", 1, min_value=0),
-            "max_size": env_int("CRM_DB_POOL_MAX", 10, min_value=1),
+            "min_size": env_int("CRM_DB_POOL_MIN", 1, min_value=0, max_value=_pool_max),
+            "max_size": _pool_max,
             "timeout": env_int("CRM_DB_POOL_TIMEOUT", 10, min_value=1),
         }
 else:
@@ -169,7 +171,7 @@ if EMBEDDED_REDIS:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "crm.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CRM_CACHE_PREFIX", "keel"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -233,8 +235,9 @@ ANONYMOUS_USER_NAME = (
 )
 
 # ---------------------------------------------------------------- email
-# Development prints mail to the console; production sends through EMAIL_URL
-# (smtp://user:password@host:587/?tls=True); crm.checks warns when it is unset.
+# Development prints mail to the console; production sends through EMAIL_URL:
+# smtp+tls://user:password@host:587 (STARTTLS) or smtp+ssl://user:password@host:465
+# (implicit TLS); docs/settings.md has the details. crm.checks warns when it is unset.
 EMAIL_URL = env_url(
     "EMAIL_URL",
     "consolemail://" if DEBUG else "",
@@ -369,6 +372,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_TIMEZONE = "UTC"
+# The worker and beat log through Django's LOGGING (JSON with request ids in production).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------- Keel
 # Automation publishes events caused by events; dispatch stops at this depth.
@@ -417,5 +422,7 @@ if SENTRY_DSN:
         dsn=SENTRY_DSN,
         send_default_pii=False,
         traces_sample_rate=0.0,
-        environment=env_str("CRM_ENVIRONMENT", "production"),
+        environment=env_str(
+            "CRM_ENVIRONMENT", "embedded" if EMBEDDED_DATABASE and EMBEDDED_REDIS else "production"
+        ),
     )

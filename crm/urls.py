@@ -69,3 +69,5 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "crm.views.server_error"

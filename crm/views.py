@@ -6,8 +6,9 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from kombu.exceptions import KombuError
@@ -74,3 +75,12 @@ def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.warning(request, f"Delivery {pk} is not failed; nothing to retry.")
     return redirect("crm:system-status")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: no context processors (the database may be what failed), but the
+    request id, so a user can quote it and an operator can find the log lines."""
+    html = loader.get_template("500.html").render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseServerError(html)

@@ -31,7 +31,6 @@ def test_str_uses_default_when_unset_or_empty():
         ("False", False),
         ("no", False),
         ("off", False),
-        ("", False),
     ],
 )
 def test_bool_accepts_the_usual_spellings(raw, expected):
@@ -40,6 +39,7 @@ def test_bool_accepts_the_usual_spellings(raw, expected):
 
 def test_bool_default_and_rejection_names_the_variable():
     assert env_bool("FLAG", default=True, environ_={}) is True
+    assert env_bool("FLAG", default=True, environ_={"FLAG": ""}) is True  # empty means unset
     with pytest.raises(EnvError, match="FLAG='maybe'"):
         env_bool("FLAG", default=False, environ_={"FLAG": "maybe"})
 
@@ -58,7 +58,7 @@ def test_int_parses_and_checks_bounds():
 def test_list_splits_on_commas_and_drops_blanks():
     assert env_list("HOSTS", ["a"], environ_={}) == ["a"]
     assert env_list("HOSTS", ["a"], environ_={"HOSTS": "x.test, y.test,,"}) == ["x.test", "y.test"]
-    assert env_list("HOSTS", ["a"], environ_={"HOSTS": ""}) == []
+    assert env_list("HOSTS", ["a"], environ_={"HOSTS": " "}) == ["a"]  # empty means unset
 
 
 def test_choice_rejects_values_outside_the_list():

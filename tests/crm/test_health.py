@@ -70,3 +70,9 @@ def test_liveness_needs_nothing_but_the_process(client):
     response = client.get("/health/live/")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_probes_by_ip_are_answered_though_other_pages_check_the_host(client):
+    assert client.get("/health/live/", headers={"host": "10.1.2.3:8000"}).status_code == 200
+    assert client.get("/health/", headers={"host": "10.1.2.3:8000"}).status_code in (200, 503)
+    assert client.get("/accounts/login/", headers={"host": "10.1.2.3:8000"}).status_code == 400

@@ -75,7 +75,7 @@ def test_production_mode_uses_postgresql_pool_and_redis_everywhere(tmp_path):
     assert found["engine"] == "django.db.backends.postgresql"
     assert found["pool"] == {"min_size": 1, "max_size": 10, "timeout": 10}
     assert found["conn_max_age"] == 0
-    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert found["cache"] == "crm.cache.ResilientRedisCache"
     assert found["channels"] == "channels_redis.core.RedisChannelLayer"
     assert found["broker"] == PRODUCTION["REDIS_URL"]
     assert found["ssl_redirect"] is True

@@ -71,6 +71,7 @@ def test_500_is_styled_and_never_shows_a_traceback(client_for, rep):
     assert "Something went wrong on our side" in html
     assert "secret internal detail" not in html
     assert "Traceback" not in html
+    assert f"<code>{response['X-Request-ID']}</code>" in html  # a reference to quote
 
 
 def test_each_response_carries_a_request_id(client):

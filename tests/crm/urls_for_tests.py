@@ -11,3 +11,5 @@ urlpatterns = [
     path("boom/", include(([path("", boom, name="boom")], "testing"))),
     path("", include("crm.urls")),
 ]
+
+handler500 = "crm.views.server_error"
