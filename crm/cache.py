@@ -8,7 +8,9 @@ Redis returns. Each failure is logged.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache
@@ -19,68 +21,31 @@ logger = logging.getLogger(__name__)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-def _warn(operation: str, error: Exception) -> None:
-    logger.warning("Cache unavailable (%s skipped): %s", operation, error)
+def _degrading(method: Callable[..., Any], fallback: Callable[..., Any]) -> Any:
+    """``method``, answering ``fallback(*args)`` instead of raising when Redis is away."""
+
+    @functools.wraps(method)
+    def wrapper(self: RedisCache, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except UNREACHABLE as error:
+            logger.warning("Cache unavailable (%s skipped): %s", method.__name__, error)
+            return fallback(*args, **kwargs)
+
+    return wrapper
+
+
+def _nothing(*args: Any, **kwargs: Any) -> None:
+    return None
 
 
 class ResilientRedisCache(RedisCache):
-    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        try:
-            return super().get(key, default, version)
-        except UNREACHABLE as error:
-            _warn("get", error)
-            return default
-
-    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
-        try:
-            return super().get_many(keys, version)
-        except UNREACHABLE as error:
-            _warn("get_many", error)
-            return {}
-
-    def set(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> None:  # type: ignore[override]
-        try:
-            super().set(key, value, timeout, version)
-        except UNREACHABLE as error:
-            _warn("set", error)
-
-    def set_many(self, data: Any, timeout: Any = None, version: int | None = None) -> list[Any]:  # type: ignore[override]
-        try:
-            return super().set_many(data, timeout, version)
-        except UNREACHABLE as error:
-            _warn("set_many", error)
-            return list(data)
-
-    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:  # type: ignore[override]
-        try:
-            return super().add(key, value, timeout, version)
-        except UNREACHABLE as error:
-            _warn("add", error)
-            return True
-
-    def delete(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().delete(key, version)
-        except UNREACHABLE as error:
-            _warn("delete", error)
-            return False
-
-    def delete_many(self, keys: Any, version: int | None = None) -> None:
-        try:
-            super().delete_many(keys, version)
-        except UNREACHABLE as error:
-            _warn("delete_many", error)
-
-    def touch(self, key: Any, timeout: Any = None, version: int | None = None) -> bool:  # type: ignore[override]
-        try:
-            return super().touch(key, timeout, version)
-        except UNREACHABLE as error:
-            _warn("touch", error)
-            return False
-
-    def has_key(self, key: Any, version: int | None = None) -> bool:
-        try:
-            return super().has_key(key, version)
-        except UNREACHABLE as error:
-            _warn("has_key", error)
-            return False
+    get = _degrading(RedisCache.get, lambda key, default=None, version=None: default)
+    get_many = _degrading(RedisCache.get_many, lambda *args, **kwargs: {})
+    set = _degrading(RedisCache.set, _nothing)
+    set_many = _degrading(RedisCache.set_many, lambda data, *args, **kwargs: list(data))
+    add = _degrading(RedisCache.add, lambda *args, **kwargs: True)
+    delete = _degrading(RedisCache.delete, lambda *args, **kwargs: False)
+    delete_many = _degrading(RedisCache.delete_many, _nothing)
+    touch = _degrading(RedisCache.touch, lambda *args, **kwargs: False)
+    has_key = _degrading(RedisCache.has_key, lambda *args, **kwargs: False)

@@ -319,7 +319,7 @@ CONTENT_SECURITY_POLICY = {
 # for the worker inside `manage.py serve`), polled every 50 ms (STACK-NOTES trap 1).
 BROKER_DIR = VAR_DIR / "broker"
 if EMBEDDED_REDIS:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -411,6 +411,12 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
+        # One line per task received and per task done drowns everything else; failures
+        # are still logged as errors.
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        # Embedded mode prints to a developer's terminal: not every beat tick.
+        "celery.beat": {"level": "WARNING" if EMBEDDED_REDIS else "INFO"},
     },
 }
 

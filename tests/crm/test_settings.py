@@ -65,7 +65,7 @@ def test_embedded_default_needs_nothing_set(tmp_path):
     assert found["engine"] == "django.db.backends.sqlite3"
     assert found["cache"].endswith("LocMemCache")
     assert found["channels"] == "channels.layers.InMemoryChannelLayer"
-    assert found["broker"] == "filesystem://"
+    assert found["broker"] == "filesystem://localhost/"
     assert found["email_backend"].endswith("console.EmailBackend")
 
 
