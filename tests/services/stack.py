@@ -126,7 +126,7 @@ class Stack:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def wait_healthy(self, timeout: float = 60) -> dict:
+    def wait_healthy(self, timeout: float = 120) -> dict:
         """Wait until /health/ answers 200 (every component green)."""
         deadline = time.monotonic() + timeout
         last = "no answer"

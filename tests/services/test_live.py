@@ -70,7 +70,10 @@ def test_worker_task_reaches_the_websocket_of_the_user_who_asked(stack, standard
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
 
-        message = json.loads(mine.recv(timeout=15))
+        try:
+            message = json.loads(mine.recv(timeout=15))
+        except TimeoutError:
+            pytest.fail(f"No message reached the websocket.\n{stack.logs()}")
         assert message["kind"] == "toast"
         assert "answered in" in message["html"]
         with pytest.raises(TimeoutError):
