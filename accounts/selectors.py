@@ -11,13 +11,14 @@ from accounts.models import Role, Team, User
 from crm.models import Event
 
 
-def team_members(*, team: Team | None) -> QuerySet[User]:
-    """The active members of a team with their roles, for rosters."""
-    if team is None:
+def teammates(*, user: User) -> QuerySet[User]:
+    """The other active members of the user's team with their roles, for rosters."""
+    if user.team_id is None:
         return User.objects.none()
     return (
         User.objects.active()
-        .filter(team=team)
+        .filter(team_id=user.team_id)
+        .exclude(pk=user.pk)
         .prefetch_related("groups__role")
         .order_by("full_name")
     )

@@ -38,7 +38,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         "role": role,
         "greeting": greeting_for(timezone.localtime().hour),
         "activity": selectors.user_activity(user=user),
-        "teammates": list(selectors.team_members(team=user.team).exclude(pk=user.pk)),
+        "teammates": list(selectors.teammates(user=user)),
     }
     if slug == roles.ADMIN:
         ctx.update(

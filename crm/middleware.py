@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from crm import access, views
@@ -53,13 +54,15 @@ class HealthProbeMiddleware:
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
+        self.probes = {
+            reverse("crm:health"): views.health_view,
+            reverse("crm:health-live"): views.health_live,
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "GET":
-            if request.path == "/health/live/":
-                return views.health_live(request)
-            if request.path == "/health/":
-                return views.health_view(request)
+        probe = self.probes.get(request.path) if request.method == "GET" else None
+        if probe is not None:
+            return probe(request)
         return self.get_response(request)
 
 

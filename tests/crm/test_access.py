@@ -96,7 +96,6 @@ def test_rules_check_every_permission(rf, rep, admin_user):
 
 @pytest.mark.django_db
 def test_a_url_with_no_rule_is_refused(client, rep, monkeypatch):
-    monkeypatch.setitem(access._tables["accounts"], "profile", None)
     monkeypatch.delitem(access._tables["accounts"], "profile")
     client.force_login(rep)
     assert client.get(reverse("accounts:profile")).status_code == 403
