@@ -31,6 +31,14 @@ class Team(models.Model):
         return self.name
 
 
+class Scope(models.TextChoices):
+    """How far a role's record visibility reaches (DESIGN.md section 5)."""
+
+    OWN = "own", "Own records"
+    TEAM = "team", "Team's records"
+    ALL = "all", "All records"
+
+
 class Role(models.Model):
     """A role is a permission group with a slug and a place in the product.
 
@@ -46,6 +54,12 @@ class Role(models.Model):
         default=100, help_text="Lower ranks come first when a user holds several roles."
     )
     is_system = models.BooleanField(default=False, help_text="A standard role Keel relies on.")
+    record_scope = models.CharField(
+        max_length=10,
+        choices=Scope.choices,
+        default=Scope.OWN,
+        help_text="Which companies, contacts, leads, deals and tasks the role sees.",
+    )
 
     class Meta:
         ordering = ["rank", "name"]
@@ -172,3 +186,33 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def primary_role(self) -> Role | None:
         return self.roles[0] if self.roles else None
+
+
+class OwnedRecord(models.Model):
+    """A CRM record with an owner; the visibility policy (``accounts.policy``) reads these.
+
+    ``team`` is the owner's team when the record was assigned, kept so that a manager's
+    "my team's records" is one indexed column rather than a join through users.
+    """
+
+    owner = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # each model indexes (owner, its list order)
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def assign_owner(self, owner: User | None) -> None:
+        """Set the owner and the denormalised team together (services call this)."""
+        self.owner = owner
+        self.team_id = owner.team_id if owner is not None else None

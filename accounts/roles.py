@@ -24,16 +24,21 @@ class RoleSpec:
     name: str
     description: str
     rank: int
+    scope: str  # accounts.models.Scope value: which records the role sees
 
 
 STANDARD_ROLES = (
-    RoleSpec(ADMIN, "Admin", "Everything: users, roles, settings and every record.", 10),
+    RoleSpec(ADMIN, "Admin", "Everything: users, roles, settings and every record.", 10, "all"),
     RoleSpec(
-        SALES_MANAGER, "Sales manager", "Runs a team: its pipeline, forecasts and reports.", 20
+        SALES_MANAGER,
+        "Sales manager",
+        "Runs a team: its pipeline, forecasts and reports.",
+        20,
+        "team",
     ),
-    RoleSpec(SALES_REP, "Sales rep", "Works their own leads, deals and customers.", 30),
-    RoleSpec(SUPPORT_AGENT, "Support agent", "Handles tickets and customer questions.", 40),
-    RoleSpec(READ_ONLY, "Read-only", "Sees what the role allows, changes nothing.", 50),
+    RoleSpec(SALES_REP, "Sales rep", "Works their own leads, deals and customers.", 30, "own"),
+    RoleSpec(SUPPORT_AGENT, "Support agent", "Handles tickets and customer questions.", 40, "all"),
+    RoleSpec(READ_ONLY, "Read-only", "Sees what the role allows, changes nothing.", 50, "all"),
 )
 
 
@@ -79,21 +84,52 @@ def install_standard_roles(apps: Any) -> None:
     Role = apps.get_model("accounts", "Role")
     Permission = apps.get_model("auth", "Permission")
     ensure_permissions(apps)
+    has_scope = any(f.name == "record_scope" for f in Role._meta.get_fields())
     for spec in STANDARD_ROLES:
         group, _ = Group.objects.get_or_create(name=spec.name)
-        Role.objects.update_or_create(
-            slug=spec.slug,
-            defaults={
-                "name": spec.name,
-                "description": spec.description,
-                "rank": spec.rank,
-                "group": group,
-                "is_system": True,
-            },
-        )
+        defaults = {
+            "name": spec.name,
+            "description": spec.description,
+            "rank": spec.rank,
+            "group": group,
+            "is_system": True,
+        }
+        if has_scope:  # the field arrived with migration 0003
+            defaults["record_scope"] = spec.scope
+        Role.objects.update_or_create(slug=spec.slug, defaults=defaults)
     Role.objects.get(slug=ADMIN).group.permissions.add(
         *Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
     )
     grant(apps, SALES_MANAGER, ["accounts.view_user", "accounts.view_team"])
     for slug in (SALES_REP, SUPPORT_AGENT, READ_ONLY):
         grant(apps, slug, ["accounts.view_team"])
+
+
+def set_standard_scopes(apps: Any) -> None:
+    Role = apps.get_model("accounts", "Role")
+    for spec in STANDARD_ROLES:
+        Role.objects.filter(slug=spec.slug).update(record_scope=spec.scope)
+
+
+def grant_domain(
+    apps: Any, app_label: str, models: Iterable[str], plan: dict[str, Iterable[str]]
+) -> None:
+    """Grant a domain app's model permissions: ``plan`` maps role slug to actions.
+
+    The admin gets every permission of the app; actions are ``view``, ``add``, ``change``,
+    ``delete``, ``export`` (only where the model declares it).
+    """
+    Permission = apps.get_model("auth", "Permission")
+    Role = apps.get_model("accounts", "Role")
+    ensure_permissions(apps)
+    Role.objects.get(slug=ADMIN).group.permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label)
+    )
+    for slug, actions in plan.items():
+        codenames = [f"{action}_{model}" for model in models for action in actions]
+        existing = set(
+            Permission.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            ).values_list("codename", flat=True)
+        )
+        grant(apps, slug, [f"{app_label}.{c}" for c in codenames if c in existing])

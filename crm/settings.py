@@ -79,6 +79,13 @@ INSTALLED_APPS = [
     # Keel, kernel first (DESIGN.md section 3).
     "crm",
     "accounts",
+    # Domain apps, lower layers first.
+    "contacts",
+    "deals",
+    "leads",
+    "activities",
+    # Reactors.
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -384,6 +391,11 @@ CRM_EVENT_MAX_ATTEMPTS = env_int("CRM_EVENT_MAX_ATTEMPTS", 8, min_value=1)
 CRM_EVENT_RETENTION_DAYS = env_int("CRM_EVENT_RETENTION_DAYS", 90, min_value=1)
 CRM_BEAT_HEARTBEAT_SECONDS = 15
 CRM_INSTANCE_NAME = env_str("CRM_INSTANCE_NAME", "Keel")
+# Phone numbers typed without a country code are read as numbers of this region (ISO 3166).
+CRM_PHONE_REGION = env_str("CRM_PHONE_REGION", "US").upper()
+CRM_DEFAULT_CURRENCY = env_str("CRM_DEFAULT_CURRENCY", "USD").upper()
+# Web-to-lead submissions accepted per client address and form in ten minutes.
+CRM_WEB_FORM_RATE = env_int("CRM_WEB_FORM_RATE", 20, min_value=1)
 
 # ---------------------------------------------------------------- logging
 LOG_LEVEL = env_choice("CRM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -12,6 +12,8 @@ const files = [
   ["@fontsource-variable/inter/files/inter-latin-wght-normal.woff2", "inter/inter-latin-wght-normal.woff2"],
   ["@fontsource-variable/inter/files/inter-latin-ext-wght-normal.woff2", "inter/inter-latin-ext-wght-normal.woff2"],
   ["@fontsource-variable/inter/LICENSE", "inter/LICENSE"],
+  ["sortablejs/Sortable.min.js", "sortable/Sortable.min.js"],
+  ["sortablejs/LICENSE", "sortable/LICENSE"],
 ];
 
 rmSync(vendor, { recursive: true, force: true });

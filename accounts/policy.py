@@ -1,0 +1,157 @@
+"""The one visibility policy (DESIGN.md section 5): who may see and change which record.
+
+Every read of companies, contacts, leads, deals, activities and tasks goes through
+:func:`visible` (lists, counts, search, exports, dashboards) or :func:`get_visible_or_404`
+(record pages), and every write checks :func:`can_change`. A record is visible when
+
+- the user's widest role scope is ``all``; or
+- the user owns it; or
+- the scope is ``team`` and the record belongs to the user's team; or
+- it was shared with the user (a django-guardian object permission, direct foreign-key
+  tables per model: ``<Model>UserObjectPermission``).
+
+Anything else answers 404, never 403, so that ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import OwnedRecord, Scope
+
+M = TypeVar("M", bound=models.Model)
+
+_WIDTH = {Scope.OWN: 0, Scope.TEAM: 1, Scope.ALL: 2}
+
+
+def scope_for(user: Any) -> Scope | None:
+    """The widest record scope among the user's roles; None for anonymous or inactive."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Scope.ALL
+    cached = getattr(user, "_keel_scope", None)
+    if cached is not None:
+        return cached
+    scopes = [Scope(role.record_scope) for role in user.roles]
+    scope = max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
+    user._keel_scope = scope
+    return scope
+
+
+@cache
+def _share_model(model: type[models.Model]) -> type[models.Model] | None:
+    """The model's direct user-object-permission table, if it has one."""
+    from guardian.models import UserObjectPermissionBase
+
+    for relation in model._meta.related_objects:
+        related = relation.related_model
+        if isinstance(related, type) and issubclass(related, UserObjectPermissionBase):
+            return related
+    return None
+
+
+def shared_pks(user: Any, model: type[models.Model], *, edit: bool = False) -> list[Any]:
+    """Primary keys of ``model`` rows shared with ``user`` (read shares include edit ones)."""
+    share_model = _share_model(model)
+    if share_model is None or not getattr(user, "is_authenticated", False):
+        return []
+    cache_key = f"_keel_shares_{model._meta.label_lower}_{edit}"
+    cached = getattr(user, cache_key, None)
+    if cached is not None:
+        return cached
+    codenames = [f"change_{model._meta.model_name}"]
+    if not edit:
+        codenames.append(f"view_{model._meta.model_name}")
+    pks = list(
+        share_model.objects.filter(user=user, permission__codename__in=codenames)  # type: ignore[attr-defined]
+        .values_list("content_object_id", flat=True)
+        .distinct()
+    )
+    setattr(user, cache_key, pks)
+    return pks
+
+
+def _owner_field(model: type[models.Model]) -> str:
+    return getattr(model, "policy_owner_field", "owner")
+
+
+def scope_filter(user: Any, model: type[models.Model]) -> Q | None:
+    """The ``Q`` restricting ``model`` to what ``user`` sees; None means everything."""
+    scope = scope_for(user)
+    if scope is None:
+        return Q(pk__in=[])
+    if scope == Scope.ALL:
+        return None
+    owner = _owner_field(model)
+    condition = Q(**{f"{owner}_id": user.pk})
+    if scope == Scope.TEAM and user.team_id is not None:
+        condition |= Q(team_id=user.team_id)
+    shared = shared_pks(user, model)
+    if shared:
+        condition |= Q(pk__in=shared)
+    return condition
+
+
+def visible(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """``queryset`` narrowed to the rows ``user`` may see."""
+    condition = scope_filter(user, queryset.model)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def get_visible_or_404(queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
+    try:
+        return visible(queryset, user).get(**lookup)
+    except queryset.model.DoesNotExist as missing:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from missing
+
+
+def _in_scope(user: Any, obj: OwnedRecord) -> bool:
+    scope = scope_for(user)
+    if scope is None:
+        return False
+    if scope == Scope.ALL:
+        return True
+    owner_id = getattr(obj, f"{_owner_field(type(obj))}_id")
+    if owner_id == user.pk:
+        return True
+    return scope == Scope.TEAM and user.team_id is not None and obj.team_id == user.team_id
+
+
+def can_view(user: Any, obj: models.Model) -> bool:
+    if not user.has_perm(f"{obj._meta.app_label}.view_{obj._meta.model_name}"):
+        return False
+    return _in_scope(user, obj) or obj.pk in shared_pks(user, type(obj))  # type: ignore[arg-type]
+
+
+def can_change(user: Any, obj: models.Model) -> bool:
+    """May ``user`` edit ``obj``: the model permission plus scope, or an edit share."""
+    if _in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
+        f"{obj._meta.app_label}.change_{obj._meta.model_name}"
+    ):
+        return True
+    return obj.pk in shared_pks(user, type(obj), edit=True)
+
+
+def can_delete(user: Any, obj: models.Model) -> bool:
+    return _in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
+        f"{obj._meta.app_label}.delete_{obj._meta.model_name}"
+    )
+
+
+def assignable_users(user: Any) -> QuerySet[Any]:
+    """Whom ``user`` may make the owner of a record: self for reps, the team for managers."""
+    from accounts.models import User
+
+    scope = scope_for(user)
+    active = User.objects.active().order_by("full_name")
+    if scope == Scope.ALL:
+        return active
+    if scope == Scope.TEAM and user.team_id is not None:
+        return active.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
+    return active.filter(pk=user.pk)
