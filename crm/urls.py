@@ -65,6 +65,11 @@ access.declare(
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("", include("contacts.urls")),
+    path("", include("leads.urls")),
+    path("", include("deals.urls")),
+    path("", include("activities.urls")),
+    path("", include("reports.urls")),
     path("", include((crm_patterns, "crm"))),
     path("accounts/", include(account_patterns)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,7 @@
+from crm import access
+
+app_name = "activities"
+
+urlpatterns: list = []
+
+access.declare(app_name, {})

@@ -1,0 +1,7 @@
+from crm import access
+
+app_name = "deals"
+
+urlpatterns: list = []
+
+access.declare(app_name, {})

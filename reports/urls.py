@@ -1,0 +1,7 @@
+from crm import access
+
+app_name = "reports"
+
+urlpatterns: list = []
+
+access.declare(app_name, {})
