@@ -1,7 +1,17 @@
+from django.urls import path
+
+from activities import list_views
 from crm import access
 
 app_name = "activities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("tasks/", list_views.task_list, name="task-list"),
+]
 
-access.declare(app_name, {})
+access.declare(
+    app_name,
+    {
+        "task-list": access.perm("activities.view_task"),
+    },
+)

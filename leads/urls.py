@@ -1,7 +1,17 @@
+from django.urls import path
+
 from crm import access
+from leads import list_views
 
 app_name = "leads"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("leads/", list_views.lead_list, name="lead-list"),
+]
 
-access.declare(app_name, {})
+access.declare(
+    app_name,
+    {
+        "lead-list": access.perm("leads.view_lead"),
+    },
+)
