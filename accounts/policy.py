@@ -38,7 +38,12 @@ def scope_for(user: Any) -> Scope | None:
     cached = getattr(user, "_keel_scope", None)
     if cached is not None:
         return cached
-    scopes = [Scope(role.record_scope) for role in user.roles]
+    from accounts.models import Role
+
+    scopes = [
+        Scope(value)
+        for value in Role.objects.filter(group__user=user).values_list("record_scope", flat=True)
+    ]
     scope = max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
     user._keel_scope = scope
     return scope

@@ -1,0 +1,218 @@
+"""Pieces the record lists share: owner/tag filters, custom-field columns, bulk actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import models
+
+from accounts import policy
+from accounts.models import User
+from contacts.models import CustomField, Tag
+from crm.lists import BulkAction, Column, Filter
+
+
+def owner_choices(user: Any) -> list[tuple[str, str]]:
+    """People whose records the viewer may filter by: self, the team, or everyone."""
+    return [
+        (str(u.pk), str(u)) for u in policy.assignable_users(user).only("id", "full_name", "email")
+    ]
+
+
+def owner_filter() -> Filter:
+    return Filter(
+        key="owner",
+        label="Owner",
+        kind="user",
+        choices=owner_choices,
+        apply=lambda qs, value: qs.filter(owner_id=value),
+    )
+
+
+def tag_choices(user: Any) -> list[tuple[str, str]]:
+    return [(str(t.pk), t.name) for t in Tag.objects.only("id", "name")]
+
+
+def tag_filter() -> Filter:
+    return Filter(
+        key="tag",
+        label="Tag",
+        kind="choice",
+        choices=tag_choices,
+        apply=lambda qs, value: qs.filter(tags__id=int(value)),
+    )
+
+
+def date_filters(field: str, label: str) -> list[Filter]:
+    return [
+        Filter(
+            key=f"{field}_from",
+            label=f"{label} from",
+            kind="date_from",
+            apply=lambda qs, value: qs.filter(**{f"{field}__date__gte": value}),
+        ),
+        Filter(
+            key=f"{field}_to",
+            label=f"{label} to",
+            kind="date_to",
+            apply=lambda qs, value: qs.filter(**{f"{field}__date__lte": value}),
+        ),
+    ]
+
+
+def choice_filter(key: str, label: str, choices: Sequence[tuple[str, str]]) -> Filter:
+    return Filter(
+        key=key,
+        label=label,
+        kind="choice",
+        choices=lambda user: list(choices),
+        apply=lambda qs, value: qs.filter(**{key: value}),
+    )
+
+
+def search_text(queryset: models.QuerySet[Any], q: str) -> models.QuerySet[Any]:
+    """Rows whose lower-cased ``search_text`` contains every word of ``q`` (trigram index)."""
+    for word in q.lower().split()[:5]:
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+def owner_column(default: bool = True) -> Column:
+    return Column(
+        "owner",
+        "Owner",
+        lambda r: r.owner,
+        kind="user",
+        sort=("owner__full_name",),
+        default=default,
+        csv=lambda r: r.owner.email if r.owner else "",
+    )
+
+
+def tags_column(default: bool = False) -> Column:
+    return Column(
+        "tags",
+        "Tags",
+        lambda r: list(r.tags.all()),
+        kind="tags",
+        default=default,
+        csv=lambda r: ", ".join(t.name for t in r.tags.all()),
+    )
+
+
+def _custom_display(field: CustomField) -> Callable[[Any], Any]:
+    def value(row: Any) -> Any:
+        raw = (row.custom or {}).get(field.key)
+        if raw in (None, "", []):
+            return None
+        try:
+            from contacts import custom_fields
+
+            return custom_fields.display_value(field, raw)
+        except (ImportError, AttributeError):
+            return ", ".join(raw) if isinstance(raw, list) else raw
+
+    return value
+
+
+def custom_columns(entity: str) -> list[Column]:
+    """One column per active custom field of ``entity`` (shown if the admin said so)."""
+    fields = CustomField.objects.filter(entity=entity, is_active=True).order_by("position", "label")
+    return [
+        Column(f"cf_{f.key}", f.label, _custom_display(f), default=f.show_in_list) for f in fields
+    ]
+
+
+def custom_filters(entity: str) -> list[Filter]:
+    """Filters for the choice, multi-choice and yes/no custom fields of ``entity``."""
+    filters = []
+    for field in CustomField.objects.filter(
+        entity=entity,
+        is_active=True,
+        field_type__in=[
+            CustomField.Type.CHOICE,
+            CustomField.Type.MULTI_CHOICE,
+            CustomField.Type.BOOLEAN,
+        ],
+    ).order_by("position", "label"):
+        key = f"custom.{field.key}"
+        if field.field_type == CustomField.Type.BOOLEAN:
+            filters.append(
+                Filter(
+                    key=f"cf_{field.key}",
+                    label=field.label,
+                    kind="boolean",
+                    apply=lambda qs, value, key=key: qs.filter(**{key.replace(".", "__"): value}),
+                )
+            )
+        elif field.field_type == CustomField.Type.CHOICE:
+            filters.append(
+                Filter(
+                    key=f"cf_{field.key}",
+                    label=field.label,
+                    kind="choice",
+                    choices=lambda user, options=field.choices: [(o, o) for o in options],
+                    apply=lambda qs, value, key=key: qs.filter(**{key.replace(".", "__"): value}),
+                )
+            )
+        else:
+            filters.append(
+                Filter(
+                    key=f"cf_{field.key}",
+                    label=field.label,
+                    kind="choice",
+                    choices=lambda user, options=field.choices: [(o, o) for o in options],
+                    apply=lambda qs, value, key=key: qs.filter(
+                        **{f"{key.replace('.', '__')}__contains": [value]}
+                    ),
+                )
+            )
+    return filters
+
+
+def tag_named(name: str) -> Tag:
+    """The tag called ``name`` (any case), created when new."""
+    tag = Tag.objects.filter(name__iexact=name).first()
+    return tag or Tag.objects.create(name=name)
+
+
+def assign_action(run: Callable[..., int], permission: str, param: str) -> BulkAction:
+    """``run(actor=, <param>=queryset, owner=User)``, e.g. ``lead_bulk_assign``."""
+    return BulkAction(
+        key="assign",
+        label="Assign owner",
+        run=lambda *, actor, queryset, value: run(
+            actor=actor, **{param: queryset}, owner=User.objects.get(pk=value)
+        ),
+        permission=permission,
+        value_kind="user",
+        value_label="new owner",
+        choices=owner_choices,
+        done="{count} assigned.",
+    )
+
+
+def tag_action(run: Callable[..., int], permission: str, param: str) -> BulkAction:
+    return BulkAction(
+        key="tag",
+        label="Add tag",
+        run=lambda *, actor, queryset, value: run(
+            actor=actor, **{param: queryset}, tag=tag_named(value)
+        ),
+        permission=permission,
+        value_kind="tag",
+        value_label="tag",
+        done="Tag added to {count}.",
+    )
+
+
+def delete_action(run: Callable[..., int], permission: str, param: str) -> BulkAction:
+    return BulkAction(
+        key="delete",
+        label="Delete",
+        run=lambda *, actor, queryset, value: run(actor=actor, **{param: queryset}),
+        permission=permission,
+        destructive=True,
+        done="{count} deleted.",
+    )
