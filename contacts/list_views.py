@@ -49,7 +49,7 @@ def _company_columns(user: Any) -> list[Column]:
             sort=("created_at",),
             default=False,
         ),
-        *listing.custom_columns("company"),
+        *listing.custom_columns("company", user),
     ]
 
 
@@ -59,7 +59,7 @@ def _company_filters(user: Any) -> list[Filter]:
         listing.choice_filter("industry", "Industry", Industry.choices),
         listing.choice_filter("size", "Employees", CompanySize.choices),
         listing.tag_filter(),
-        *listing.custom_filters("company"),
+        *listing.custom_filters("company", user),
     ]
 
 
@@ -133,7 +133,7 @@ def _contact_columns(user: Any) -> list[Column]:
             sort=("created_at",),
             default=False,
         ),
-        *listing.custom_columns("contact"),
+        *listing.custom_columns("contact", user),
     ]
 
 
@@ -147,7 +147,7 @@ def _contact_filters(user: Any) -> list[Filter]:
             kind="boolean",
             apply=lambda qs, value: qs.filter(company__isnull=not value),
         ),
-        *listing.custom_filters("contact"),
+        *listing.custom_filters("contact", user),
     ]
 
 

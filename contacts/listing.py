@@ -13,11 +13,30 @@ from contacts.models import CustomField, Tag
 from crm.lists import BulkAction, Column, Filter
 
 
+def _memo(user: Any, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per request (the user object lives as long as the request)."""
+    attribute = f"_keel_listing_{key}"
+    if not hasattr(user, attribute):
+        setattr(user, attribute, compute())
+    return getattr(user, attribute)
+
+
 def owner_choices(user: Any) -> list[tuple[str, str]]:
     """People whose records the viewer may filter by: self, the team, or everyone."""
-    return [
-        (str(u.pk), str(u)) for u in policy.assignable_users(user).only("id", "full_name", "email")
-    ]
+    return _memo(
+        user,
+        "owners",
+        lambda: [
+            (str(u.pk), str(u))
+            for u in policy.assignable_users(user).only("id", "full_name", "email")
+        ],
+    )
+
+
+def _definitions(entity: str) -> list[CustomField]:
+    return list(
+        CustomField.objects.filter(entity=entity, is_active=True).order_by("position", "label")
+    )
 
 
 def owner_filter() -> Filter:
@@ -116,26 +135,27 @@ def _custom_display(field: CustomField) -> Callable[[Any], Any]:
     return value
 
 
-def custom_columns(entity: str) -> list[Column]:
+def custom_columns(entity: str, user: Any = None) -> list[Column]:
     """One column per active custom field of ``entity`` (shown if the admin said so)."""
-    fields = CustomField.objects.filter(entity=entity, is_active=True).order_by("position", "label")
+    fields = (
+        _memo(user, f"cf_{entity}", lambda: _definitions(entity)) if user else _definitions(entity)
+    )
     return [
         Column(f"cf_{f.key}", f.label, _custom_display(f), default=f.show_in_list) for f in fields
     ]
 
 
-def custom_filters(entity: str) -> list[Filter]:
+FILTERABLE = (CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE, CustomField.Type.BOOLEAN)
+
+
+def custom_filters(entity: str, user: Any = None) -> list[Filter]:
     """Filters for the choice, multi-choice and yes/no custom fields of ``entity``."""
+    if user is not None:
+        fields = _memo(user, f"cf_{entity}", lambda: _definitions(entity))
+    else:
+        fields = _definitions(entity)
     filters = []
-    for field in CustomField.objects.filter(
-        entity=entity,
-        is_active=True,
-        field_type__in=[
-            CustomField.Type.CHOICE,
-            CustomField.Type.MULTI_CHOICE,
-            CustomField.Type.BOOLEAN,
-        ],
-    ).order_by("position", "label"):
+    for field in (f for f in fields if f.field_type in FILTERABLE):
         key = f"custom.{field.key}"
         if field.field_type == CustomField.Type.BOOLEAN:
             filters.append(

@@ -24,7 +24,8 @@ def normalize_phone(raw: str, *, region: str | None = None) -> str:
         ) from error
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "%(value)s is not a valid phone number; include the country code, e.g. +44 20 7946 0958.",
+            "%(value)s is not a valid phone number; "
+            "include the country code, e.g. +44 20 7946 0958.",
             code="invalid_phone",
             params={"value": text},
         )

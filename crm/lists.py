@@ -414,7 +414,9 @@ def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponse:
     if request.method == "POST":
         return _post(request, spec)
     params = request.GET
-    if not params and (default := _default_view(user, spec)) is not None:
+    views = list(SavedView.objects.filter(user=user, list_key=spec.key).order_by("name"))
+    default = next((v for v in views if v.is_default), None)
+    if not params and default is not None:
         return HttpResponseRedirect(
             f"?{default.query}&view={default.pk}" if default.query else f"?view={default.pk}"
         )
@@ -432,7 +434,6 @@ def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponse:
         return response
     queryset = state.filtered()
     page = page_of(state, queryset)
-    views = list(SavedView.objects.filter(user=user, list_key=spec.key).order_by("name"))
     current_view = next((v for v in views if str(v.pk) == params.get("view")), None)
     bulk = [a for a in spec.bulk_actions(user) if user.has_perm(a.permission)]
     ctx = {
@@ -469,10 +470,6 @@ def _create_href(spec: ListSpec, user: Any) -> str | None:
         return reverse(spec.create_url)
     except NoReverseMatch:
         return None
-
-
-def _default_view(user: Any, spec: ListSpec) -> SavedView | None:
-    return SavedView.objects.filter(user=user, list_key=spec.key, is_default=True).first()
 
 
 def _filter_widgets(state: ListState) -> list[dict[str, Any]]:

@@ -75,7 +75,7 @@ def _columns(user: Any) -> list[Column]:
         listing.tags_column(),
         Column("lost_reason", "Lost reason", lambda r: r.lost_reason, default=False),
         Column("created", "Created", lambda r: r.created_at, kind="datetime", sort=("created_at",)),
-        *listing.custom_columns("deal"),
+        *listing.custom_columns("deal", user),
     ]
 
 
@@ -112,7 +112,7 @@ def _filters(user: Any) -> list[Filter]:
             apply=lambda qs, value: qs.filter(expected_close_date__lte=value),
         ),
         listing.tag_filter(),
-        *listing.custom_filters("deal"),
+        *listing.custom_filters("deal", user),
     ]
 
 

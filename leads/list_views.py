@@ -67,7 +67,7 @@ def _columns(user: Any) -> list[Column]:
             sort=("updated_at",),
             default=False,
         ),
-        *listing.custom_columns("lead"),
+        *listing.custom_columns("lead", user),
     ]
 
 
@@ -79,7 +79,7 @@ def _filters(user: Any) -> list[listing.Filter]:
         listing.choice_filter("source", "Source", Lead.Source.choices),
         listing.tag_filter(),
         *listing.date_filters("created_at", "Created"),
-        *listing.custom_filters("lead"),
+        *listing.custom_filters("lead", user),
     ]
 
 

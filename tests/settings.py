@@ -24,4 +24,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if EMBEDDED_DATABASE:
     # A file rather than memory, so the servers that service and browser tests start can
     # open the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-keel.sqlite3")}
+    # One file per test run, so that runs in parallel (several checkouts' engineers on one
+    # machine) never share a test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-keel-{os.getpid()}.sqlite3")}
