@@ -160,3 +160,28 @@ def assignable_users(user: Any) -> QuerySet[Any]:
     if scope == Scope.TEAM and user.team_id is not None:
         return active.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
     return active.filter(pk=user.pk)
+
+
+def _writable(queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
+    model = queryset.model
+    edit_shares = shared_pks(user, model, edit=True) if action == "change" else []
+    condition = Q(pk__in=edit_shares)
+    if user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}"):
+        scope = scope_for(user)
+        if scope == Scope.ALL:
+            return queryset
+        if scope is not None:
+            condition |= Q(**{f"{_owner_field(model)}_id": user.pk})
+            if scope == Scope.TEAM and user.team_id is not None:
+                condition |= Q(team_id=user.team_id)
+    return queryset.filter(condition)
+
+
+def changeable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The rows of ``queryset`` that ``user`` may edit (bulk actions): one SQL condition."""
+    return _writable(queryset, user, "change")
+
+
+def deletable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+    """The rows of ``queryset`` that ``user`` may delete."""
+    return _writable(queryset, user, "delete")

@@ -126,3 +126,17 @@ def test_visibility_costs_no_extra_queries_per_row(rep, django_assert_num_querie
         list(policy.visible(Lead.objects.all(), rep))
     with django_assert_num_queries(1):  # both cached on the user for the request
         list(policy.visible(Lead.objects.all(), rep))
+
+
+def test_changeable_and_deletable_narrow_a_queryset(rep, other_rep, manager, read_only):
+    mine = LeadFactory(owner=rep)
+    theirs = LeadFactory(owner=other_rep)
+    everything = Lead.objects.all()
+    assert set(policy.changeable(everything, rep)) == {mine}
+    assert set(policy.changeable(everything, manager)) == {mine}
+    assert not policy.changeable(everything, read_only).exists()
+    assert not policy.deletable(everything, rep).exists()
+    assert set(policy.deletable(everything, manager)) == {mine}
+    share(Lead, LeadUserObjectPermission, theirs, rep, "change")
+    rep = type(rep).objects.get(pk=rep.pk)
+    assert set(policy.changeable(everything, rep)) == {mine, theirs}
