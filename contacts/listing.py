@@ -125,14 +125,17 @@ def _custom_display(field: CustomField) -> Callable[[Any], Any]:
         raw = (row.custom or {}).get(field.key)
         if raw in (None, "", []):
             return None
-        try:
-            from contacts import custom_fields
+        from contacts import custom_fields
 
-            return custom_fields.display_value(field, raw)
-        except (ImportError, AttributeError):
-            return ", ".join(raw) if isinstance(raw, list) else raw
+        return custom_fields.display_value(field, raw)
 
     return value
+
+
+def _custom_csv(field: CustomField) -> Callable[[Any], Any]:
+    from contacts import custom_fields
+
+    return lambda row: custom_fields.csv_value(field, (row.custom or {}).get(field.key))
 
 
 def custom_columns(entity: str, user: Any = None) -> list[Column]:
@@ -141,7 +144,14 @@ def custom_columns(entity: str, user: Any = None) -> list[Column]:
         _memo(user, f"cf_{entity}", lambda: _definitions(entity)) if user else _definitions(entity)
     )
     return [
-        Column(f"cf_{f.key}", f.label, _custom_display(f), default=f.show_in_list) for f in fields
+        Column(
+            f"cf_{f.key}",
+            f.label,
+            _custom_display(f),
+            default=f.show_in_list,
+            csv=_custom_csv(f),
+        )
+        for f in fields
     ]
 
 
@@ -150,44 +160,29 @@ FILTERABLE = (CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE, CustomFiel
 
 def custom_filters(entity: str, user: Any = None) -> list[Filter]:
     """Filters for the choice, multi-choice and yes/no custom fields of ``entity``."""
+    from contacts import custom_fields
+
     if user is not None:
         fields = _memo(user, f"cf_{entity}", lambda: _definitions(entity))
     else:
         fields = _definitions(entity)
     filters = []
     for field in (f for f in fields if f.field_type in FILTERABLE):
-        key = f"custom.{field.key}"
-        if field.field_type == CustomField.Type.BOOLEAN:
-            filters.append(
-                Filter(
-                    key=f"cf_{field.key}",
-                    label=field.label,
-                    kind="boolean",
-                    apply=lambda qs, value, key=key: qs.filter(**{key.replace(".", "__"): value}),
-                )
+        filters.append(
+            Filter(
+                key=f"cf_{field.key}",
+                label=field.label,
+                kind="boolean" if field.field_type == CustomField.Type.BOOLEAN else "choice",
+                choices=None
+                if field.field_type == CustomField.Type.BOOLEAN
+                else (lambda user, options=field.choices: [(o, o) for o in options]),
+                apply=lambda qs, value, field=field: qs.filter(
+                    custom_fields.filter_q(
+                        field, "yes" if value is True else "no" if value is False else value
+                    )
+                ),
             )
-        elif field.field_type == CustomField.Type.CHOICE:
-            filters.append(
-                Filter(
-                    key=f"cf_{field.key}",
-                    label=field.label,
-                    kind="choice",
-                    choices=lambda user, options=field.choices: [(o, o) for o in options],
-                    apply=lambda qs, value, key=key: qs.filter(**{key.replace(".", "__"): value}),
-                )
-            )
-        else:
-            filters.append(
-                Filter(
-                    key=f"cf_{field.key}",
-                    label=field.label,
-                    kind="choice",
-                    choices=lambda user, options=field.choices: [(o, o) for o in options],
-                    apply=lambda qs, value, key=key: qs.filter(
-                        **{f"{key.replace('.', '__')}__contains": [value]}
-                    ),
-                )
-            )
+        )
     return filters
 
 

@@ -125,9 +125,22 @@ def client_for(client):
 def standard_roles(transactional_db):
     """Tests that commit (browser, services) flush the database, migration data included:
     put the standard roles back."""
+    import importlib
+
     from django.apps import apps
 
     roles.install_standard_roles(apps)
+    for module in DOMAIN_GRANTS:
+        importlib.import_module(module).grants(apps, None)
+
+
+# The data migrations that grant each domain app's permissions to the standard roles.
+DOMAIN_GRANTS = (
+    "contacts.migrations.0002_grants_and_search",
+    "deals.migrations.0002_grants_search_default_pipeline",
+    "leads.migrations.0002_grants_and_search",
+    "activities.migrations.0002_grants",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -224,3 +224,34 @@ def lists_spec_kwargs() -> dict:
     from leads.list_views import LEADS
 
     return {f.name: getattr(LEADS, f.name) for f in LEADS.__dataclass_fields__.values()}
+
+
+def test_custom_fields_are_columns_filters_and_csv(client_for, rep):
+    from tests.contacts.factories import CustomFieldFactory
+
+    CustomFieldFactory(
+        entity="lead",
+        key="segment",
+        label="Segment",
+        field_type="choice",
+        choices=["SMB", "Enterprise"],
+        show_in_list=True,
+    )
+    CustomFieldFactory(
+        entity="lead",
+        key="tools",
+        label="Tools",
+        field_type="multi_choice",
+        choices=["CRM", "ERP"],
+    )
+    LeadFactory(owner=rep, last_name="Big", custom={"segment": "Enterprise", "tools": ["ERP"]})
+    LeadFactory(owner=rep, last_name="Small", custom={"segment": "SMB", "tools": ["CRM"]})
+    client = client_for(rep)
+    page = client.get(URL, {"cf_segment": "Enterprise"})
+    assert names(page) == ["Big"]
+    assert "cf_segment" in [c.key for c in page.context["state"].shown]
+    assert names(client.get(URL, {"cf_tools": "CRM"})) == ["Small"]
+    assert client.get(URL, {"cf_segment": "Galactic"}).status_code == 400
+    rows = csv_rows(client.get(URL, {"export": "csv", "sort": "name"}))
+    segment = rows[0].index("Segment")
+    assert [row[segment] for row in rows[1:]] == ["Enterprise", "SMB"]
