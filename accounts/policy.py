@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -112,7 +113,7 @@ def visible(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
 def get_visible_or_404(queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
     try:
         return visible(queryset, user).get(**lookup)
-    except queryset.model.DoesNotExist as missing:
+    except ObjectDoesNotExist as missing:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from missing
 
 

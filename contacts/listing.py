@@ -91,10 +91,11 @@ def choice_filter(key: str, label: str, choices: Sequence[tuple[str, str]]) -> F
 
 
 def search_text(queryset: models.QuerySet[Any], q: str) -> models.QuerySet[Any]:
-    """Rows whose lower-cased ``search_text`` contains every word of ``q`` (trigram index)."""
-    for word in q.lower().split()[:5]:
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
+    """Rows containing every word of ``q``: the global search's rule, so a list opened from
+    "See all N" shows the same rows (indexed by the trigram index on PostgreSQL)."""
+    from crm.search import matching, terms_of
+
+    return matching(queryset, terms_of(q))
 
 
 def owner_column(default: bool = True) -> Column:

@@ -38,6 +38,7 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -408,9 +409,9 @@ def export_rows(state: ListState) -> Iterator[str]:
 # ---------------------------------------------------------------- the view
 
 
-def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponse:
+def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponseBase:
     """The whole list page: GET shows, exports; POST runs bulk actions and saves views."""
-    user = request.user
+    user: Any = request.user
     if request.method == "POST":
         return _post(request, spec)
     params = request.GET
@@ -508,7 +509,7 @@ def _page_links(state: ListState, page: Page) -> dict[str, Any]:
 
 def _post(request: HttpRequest, spec: ListSpec) -> HttpResponse:
     action = request.POST.get("action", "")
-    user = request.user
+    user: Any = request.user
     back_query = request.POST.get("query", "")
     back = f"?{back_query}" if back_query else request.path
     if action == "save-view":
@@ -532,14 +533,15 @@ def _save_view(request: HttpRequest, spec: ListSpec, back: str) -> HttpResponse:
         messages.error(request, "Give the view a name.")
         return HttpResponseRedirect(back)
     query = QueryDict(request.POST.get("query", ""))
-    state = ListState.parse(spec, request.user, query)
+    user: Any = request.user
+    state = ListState.parse(spec, user, query)
     if state.errors:
         return HttpResponseBadRequest(" ".join(state.errors))
     make_default = request.POST.get("is_default") == "on"
     if make_default:
-        SavedView.objects.filter(user=request.user, list_key=spec.key).update(is_default=False)
+        SavedView.objects.filter(user=user, list_key=spec.key).update(is_default=False)
     view, created = SavedView.objects.update_or_create(
-        user=request.user,
+        user=user,
         list_key=spec.key,
         name=name,
         defaults={
@@ -591,7 +593,7 @@ def _bulk_selection(request: HttpRequest, spec: ListSpec) -> models.QuerySet[Any
 
 def _bulk(request: HttpRequest, spec: ListSpec, back: str) -> HttpResponse:
     """Run a bulk action on the selected rows (or all matching); 4xx with a message."""
-    user = request.user
+    user: Any = request.user
     action = {a.key: a for a in spec.bulk_actions(user)}.get(request.POST.get("bulk_action", ""))
     try:
         if action is None:

@@ -378,6 +378,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_events_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Publishes task.due once per task whose due time has passed (claimed by compare-and-set).
+    "activities.publish-due-tasks": {
+        "task": "activities.tasks.tasks_publish_due_task",
+        "schedule": float(env_int("CRM_TASK_DUE_SWEEP_SECONDS", 60, min_value=5)),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 # The worker and beat log through Django's LOGGING (JSON with request ids in production).

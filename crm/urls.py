@@ -4,7 +4,7 @@ from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from crm import access, views
+from crm import access, search_views, views
 
 crm_patterns = [
     path("health/", views.health_view, name="health"),
@@ -12,6 +12,7 @@ crm_patterns = [
     path("system/", views.system_status, name="system-status"),
     path("system/ping/", views.system_ping, name="system-ping"),
     path("system/deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery-retry"),
+    path("search/", search_views.search_view, name="search"),
 ]
 access.declare(
     "crm",
@@ -21,6 +22,8 @@ access.declare(
         "system-status": access.perm("crm.view_system_status"),
         "system-ping": access.perm("crm.view_system_status"),
         "delivery-retry": access.perm("crm.view_system_status", "crm.change_delivery"),
+        # Each search group checks its own view permission and the visibility policy.
+        "search": access.LOGIN,
     },
 )
 

@@ -1,12 +1,28 @@
 from django.apps import AppConfig
 
+EVENT_LABELS = (
+    ("deal.created", "Deal created"),
+    ("deal.updated", "Deal edited"),
+    ("deal.assigned", "Deal assigned"),
+    ("deal.stage_changed", "Deal moved to another stage"),
+    ("deal.won", "Deal won"),
+    ("deal.lost", "Deal lost"),
+    ("deal.reopened", "Deal reopened"),
+    ("deal.deleted", "Deal deleted"),
+    ("pipeline.created", "Pipeline created"),
+    ("pipeline.updated", "Pipeline changed"),
+    ("pipeline.deleted", "Pipeline deleted"),
+)
+
 
 class DealsConfig(AppConfig):
     name = "deals"
     verbose_name = "Deals"
 
     def ready(self) -> None:
-        from crm import navigation
+        from crm import demo, events, navigation, records
+        from deals import panels
+        from deals.demo import seed_deals
 
         navigation.register(
             navigation.NavItem(
@@ -17,3 +33,47 @@ class DealsConfig(AppConfig):
                 permission="deals.view_deal",
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                label="Pipeline board",
+                url_name="deals:board",
+                icon="square-kanban",
+                order=12,
+                permission="deals.view_deal",
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
+                label="Pipelines",
+                url_name="deals:pipeline-list",
+                icon="workflow",
+                section="admin",
+                order=30,
+                permission="deals.change_pipeline",
+            )
+        )
+        for event_type, label in EVENT_LABELS:
+            events.describe(event_type, label)
+        records.register(
+            "contacts.company",
+            records.Panel(
+                key="deals",
+                title="Deals",
+                template="deals/_record_deals.html",
+                context=panels.company_deals,
+                slot="side",
+                order=20,
+            ),
+        )
+        records.register(
+            "contacts.contact",
+            records.Panel(
+                key="deals",
+                title="Deals",
+                template="deals/_record_deals.html",
+                context=panels.contact_deals,
+                slot="side",
+                order=20,
+            ),
+        )
+        demo.register(seed_deals, order=20)

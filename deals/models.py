@@ -168,7 +168,12 @@ class StageChange(models.Model):
     from_stage = models.ForeignKey(
         Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The stages' names when it happened: history outlives a deleted stage.
+    from_stage_name = models.CharField(max_length=100, blank=True)
+    to_stage_name = models.CharField(max_length=100, blank=True)
     changed_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

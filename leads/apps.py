@@ -6,7 +6,8 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self) -> None:
-        from crm import navigation
+        from crm import demo, events, navigation
+        from leads.demo import seed_leads
 
         navigation.register(
             navigation.NavItem(
@@ -17,3 +18,26 @@ class LeadsConfig(AppConfig):
                 permission="leads.view_lead",
             )
         )
+        navigation.register(
+            navigation.NavItem(
+                label="Web forms",
+                url_name="leads:webform-list",
+                icon="form",
+                section="admin",
+                order=40,
+                permission="leads.view_webform",
+            )
+        )
+        for event_type, label in (
+            ("lead.created", "Lead created"),
+            ("lead.updated", "Lead edited"),
+            ("lead.assigned", "Lead assigned"),
+            ("lead.status_changed", "Lead status changed"),
+            ("lead.converted", "Lead converted"),
+            ("lead.deleted", "Lead deleted"),
+            ("web_form.created", "Web form created"),
+            ("web_form.updated", "Web form changed"),
+            ("web_form.deleted", "Web form deleted"),
+        ):
+            events.describe(event_type, label)
+        demo.register(seed_leads, order=30)

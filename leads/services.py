@@ -17,15 +17,19 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Scope, User
+from contacts import services as contact_services
+from contacts.custom_fields import clean_values
+from contacts.domains import domain_from_email, domain_from_website
 from contacts.models import Company, Contact, Tag
 from contacts.phones import normalize_phone
 from crm.events import publish
-from deals.models import Pipeline, Stage
+from deals import services as deal_services
+from deals.models import Deal, Pipeline, Stage
 from leads.models import Lead, WebForm
 
 # The fields lead_create/lead_update accept besides owner, status, tags and custom.
@@ -44,7 +48,7 @@ TEXT_FIELDS = (
 _CHUNK = 500  # ids per UPDATE/DELETE in bulk actions (SQLite caps bound parameters)
 
 
-class LeadReadOnly(ValidationError):
+class LeadReadOnly(ValidationError):  # noqa: N818 - a refusal, not a bug
     """The lead was converted: it keeps its links and changes no more."""
 
     def __init__(self, message: str = "This lead was converted; it cannot be changed.") -> None:
@@ -83,7 +87,7 @@ def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError("Choose a source from the list.")
             if name == "rating" and value and value not in Lead.Rating.values:
                 raise ValidationError("Choose hot, warm or cold.")
-            max_length = Lead._meta.get_field(name).max_length
+            max_length = getattr(Lead._meta.get_field(name), "max_length", None)
             if isinstance(value, str) and max_length and len(value) > max_length:
                 raise ValidationError(f"At most {max_length} characters.")
         except ValidationError as error:
@@ -93,6 +97,14 @@ def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _clean_custom(
+    custom: dict[str, Any] | None, *, existing: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Custom-field values checked against the lead fields an admin defined (a lead keeps
+    an option an admin has since removed)."""
+    return clean_values("lead", custom, existing=existing)
 
 
 def _check_status(status: str) -> None:
@@ -238,10 +250,11 @@ def lead_create(
     if owner is None and actor is not None:
         owner = actor
     _check_owner(actor, owner)
+    custom = _clean_custom(custom)
     lead = Lead(
         **fields,
         status=status,
-        custom=dict(custom or {}),
+        custom=custom,
         created_by=actor,
         web_form=web_form,
     )
@@ -269,7 +282,7 @@ def lead_update(
     *,
     actor: Any,
     lead: Lead,
-    owner: User | None | Any = ...,
+    owner: User | Any | None = ...,
     status: str | None = None,
     custom: dict[str, Any] | None = None,
     tags: Iterable[Tag | str] | None = None,
@@ -286,8 +299,10 @@ def lead_update(
     changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
     for name in changed:
         setattr(current, name, cleaned[name])
-    if custom is not None and dict(custom) != current.custom:
-        current.custom = dict(custom)
+    if custom is not None:
+        custom = _clean_custom(custom, existing=current.custom)
+    if custom is not None and custom != current.custom:
+        current.custom = custom
         changed.append("custom")
     if tags is not None:
         wanted = {t.pk for t in _resolve_tags(tags)}
@@ -393,7 +408,7 @@ def lead_delete(*, actor: Any, lead: Lead) -> None:
     publish("lead.deleted", actor=actor, payload={"lead_id": pk})
 
 
-# ---------------------------------------------------------------- bulk (crm.lists)
+# ---------------------------------------------------------------- bulk actions of the list
 
 
 @transaction.atomic
@@ -401,10 +416,7 @@ def lead_bulk_assign(*, actor: Any, leads: models.QuerySet[Lead], owner: User) -
     """Assign the leads of ``leads`` the actor may change to ``owner``; returns how many."""
     _check_owner(actor, owner)
     rows = list(
-        changeable(leads, actor)
-        .exclude(owner_id=owner.pk)
-        .order_by()
-        .values_list("pk", "owner_id")
+        changeable(leads, actor).exclude(owner_id=owner.pk).order_by().values_list("pk", "owner_id")
     )
     now = timezone.now()
     for chunk in _chunks([pk for pk, _ in rows]):
@@ -440,9 +452,7 @@ def lead_bulk_set_status(*, actor: Any, leads: models.QuerySet[Lead], status: st
 
 @transaction.atomic
 def lead_bulk_add_tag(*, actor: Any, leads: models.QuerySet[Lead], tag: Tag) -> int:
-    ids = list(
-        changeable(leads, actor).exclude(tags=tag).order_by().values_list("pk", flat=True)
-    )
+    ids = list(changeable(leads, actor).exclude(tags=tag).order_by().values_list("pk", flat=True))
     through = Lead.tags.through
     now = timezone.now()
     for chunk in _chunks(ids):
@@ -480,39 +490,9 @@ class NewDeal:
     expected_close_date: date | None = None
 
 
-FREE_MAIL = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "hotmail.com",
-        "outlook.com",
-        "live.com",
-        "icloud.com",
-        "me.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "gmx.com",
-        "gmx.de",
-        "web.de",
-        "mail.com",
-        "yandex.com",
-        "zoho.com",
-    }
-)
-
-
 def company_domain(lead: Lead) -> str:
-    """The lead's company web domain: from its website, else a non-free-mail email."""
-    if lead.website:
-        host = lead.website.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
-        return host.removeprefix("www.")
-    if "@" in lead.email:
-        domain = lead.email.rsplit("@", 1)[1].lower()
-        if domain not in FREE_MAIL:
-            return domain
-    return ""
+    """The lead's company web domain: its website's, else its work email's (not webmail)."""
+    return domain_from_website(lead.website) or domain_from_email(lead.email)
 
 
 def _shared_custom(lead: Lead, entity: str) -> dict[str, Any]:
@@ -521,27 +501,15 @@ def _shared_custom(lead: Lead, entity: str) -> dict[str, Any]:
 
     if not lead.custom:
         return {}
-    types = dict(
-        CustomField.objects.filter(entity__in=["lead", entity], is_active=True)
-        .filter(key__in=list(lead.custom))
-        .values_list("entity", "key")
-        .order_by()
-        .values_list("key", "field_type")
-    )
-    lead_types = dict(
-        CustomField.objects.filter(entity="lead", key__in=list(lead.custom)).values_list(
-            "key", "field_type"
-        )
-    )
-    other_types = dict(
-        CustomField.objects.filter(entity=entity, key__in=list(lead.custom), is_active=True)
-        .values_list("key", "field_type")
-    )
-    del types
+    found: dict[str, dict[str, str]] = {"lead": {}, entity: {}}
+    for kind, key, field_type in CustomField.objects.filter(
+        entity__in=["lead", entity], key__in=list(lead.custom), is_active=True
+    ).values_list("entity", "key", "field_type"):
+        found[kind][key] = field_type
     return {
         key: value
         for key, value in lead.custom.items()
-        if key in other_types and other_types[key] == lead_types.get(key)
+        if key in found[entity] and found[entity][key] == found["lead"].get(key)
     }
 
 
@@ -555,6 +523,96 @@ def _record_owner(actor: Any, lead: Lead) -> User:
 def _check_visible(actor: Any, record: models.Model, noun: str) -> None:
     if not policy.can_view(actor, record):
         raise ValidationError(f"You cannot link this lead to that {noun}.")
+
+
+def _convert_company(
+    *, actor: Any, lead: Lead, owner: User, tags: list[Tag], company: Company | None, create: bool
+) -> tuple[Company | None, bool]:
+    """The conversion's company (linked, new, or none) and whether it was created."""
+    if company is not None:
+        _check_visible(actor, company, "company")
+        return company, False
+    if not create:
+        return None, False
+    if not lead.company_name:
+        raise ValidationError("The lead has no company name: choose an existing company or none.")
+    created = contact_services.company_create(
+        actor=actor,
+        name=lead.company_name,
+        owner=owner,
+        domain=company_domain(lead),
+        website=lead.website,
+        custom=_shared_custom(lead, "company"),
+        tags=tags,
+    )
+    return created, True
+
+
+def _convert_contact(
+    *,
+    actor: Any,
+    lead: Lead,
+    owner: User,
+    tags: list[Tag],
+    contact: Contact | None,
+    company: Company | None,
+) -> tuple[Contact, bool]:
+    """The conversion's contact (linked or new) and whether it was created. A linked
+    contact the actor may edit gets the lead's tags, and the company if it had none."""
+    if contact is None:
+        created = contact_services.contact_create(
+            actor=actor,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            owner=owner,
+            company=company,
+            title=lead.title,
+            email=lead.email,
+            phone=lead.phone,
+            description=lead.description,
+            custom=_shared_custom(lead, "contact"),
+            tags=tags,
+        )
+        return created, True
+    _check_visible(actor, contact, "contact")
+    if policy.can_change(actor, contact):
+        if tags:
+            contact_services.contact_add_tags(actor=actor, contact=contact, tags=tags)
+        if company is not None and contact.company_id is None:
+            contact_services.contact_update(actor=actor, contact=contact, company=company)
+    return contact, False
+
+
+def _convert_deal(
+    *,
+    actor: Any,
+    lead: Lead,
+    owner: User,
+    tags: list[Tag],
+    deal: NewDeal,
+    contact: Contact,
+    company: Company | None,
+) -> Deal:
+    if deal.stage is not None and deal.stage.pipeline_id != deal.pipeline.pk:
+        raise ValidationError(
+            f"{deal.stage.name} is not a stage of {deal.pipeline.name}.", code="stage"
+        )
+    if deal.stage is not None and deal.stage.is_closed:
+        raise ValidationError("A new deal starts in an open stage.", code="stage")
+    return deal_services.deal_create(
+        actor=actor,
+        name=deal.name.strip() or f"{company.name if company else lead.full_name} deal",
+        pipeline=deal.pipeline,
+        stage=deal.stage,
+        owner=owner,
+        amount=deal.amount,
+        currency=deal.currency,
+        expected_close_date=deal.expected_close_date,
+        company=company,
+        contacts=[contact],
+        description=lead.description,
+        tags=tags,
+    )
 
 
 @transaction.atomic
@@ -574,9 +632,6 @@ def lead_convert(
     (:class:`AlreadyConverted`), so two racing conversions create one set of records; if
     any part fails (the deal's stage, say) nothing is kept.
     """
-    from contacts import services as contact_services
-    from deals import services as deal_services
-
     current = _locked(lead)
     if current.is_converted:
         raise AlreadyConverted
@@ -584,66 +639,23 @@ def lead_convert(
         raise PermissionDenied("You may not convert this lead.")
     owner = _record_owner(actor, current)
     tags = list(current.tags.all())
-    company_created = contact_created = False
-
-    if company is not None:
-        _check_visible(actor, company, "company")
-    elif create_company:
-        if not current.company_name:
-            raise ValidationError(
-                "The lead has no company name: choose an existing company or none."
-            )
-        company = contact_services.company_create(
-            actor=actor,
-            name=current.company_name,
-            owner=owner,
-            domain=company_domain(current),
-            website=current.website,
-            custom=_shared_custom(current, "company"),
-            tags=tags,
-        )
-        company_created = True
-
-    if contact is not None:
-        _check_visible(actor, contact, "contact")
-        for tag in tags:
-            contact_services.contact_bulk_add_tag(
-                actor=actor, contacts=Contact.objects.filter(pk=contact.pk), tag=tag
-            )
-    else:
-        contact = contact_services.contact_create(
-            actor=actor,
-            first_name=current.first_name,
-            last_name=current.last_name,
-            owner=owner,
-            company=company,
-            title=current.title,
-            email=current.email,
-            phone=current.phone,
-            description=current.description,
-            custom=_shared_custom(current, "contact"),
-            tags=tags,
-        )
-        contact_created = True
-
+    company, company_created = _convert_company(
+        actor=actor, lead=current, owner=owner, tags=tags, company=company, create=create_company
+    )
+    contact, contact_created = _convert_contact(
+        actor=actor, lead=current, owner=owner, tags=tags, contact=contact, company=company
+    )
     new_deal = None
     if deal is not None:
-        name = deal.name.strip() or f"{company.name if company else current.full_name} deal"
-        new_deal = deal_services.deal_create(
+        new_deal = _convert_deal(
             actor=actor,
-            name=name,
-            pipeline=deal.pipeline,
-            stage=deal.stage,
+            lead=current,
             owner=owner,
-            amount=deal.amount,
-            currency=deal.currency,
-            expected_close_date=deal.expected_close_date,
-            company=company,
-            contacts=[contact],
-            description=current.description,
             tags=tags,
+            deal=deal,
+            contact=contact,
+            company=company,
         )
-
     now = timezone.now()
     updated = (
         Lead.objects.filter(pk=current.pk)
@@ -675,4 +687,145 @@ def lead_convert(
     )
     current.refresh_from_db()
     _sync(lead, current)
+    return lead
+
+
+# ---------------------------------------------------------------- web-to-lead forms
+
+
+def _webform_values(
+    *,
+    name: str,
+    fields: Sequence[str],
+    required_fields: Sequence[str],
+    owner: User | None,
+    source: str,
+    tag: Tag | str | None,
+    success_message: str,
+    redirect_url: str,
+    is_active: bool,
+) -> dict[str, Any]:
+    known = [key for key, _ in WebForm.FIELD_CHOICES]
+    fields = [key for key in known if key in set(fields) | {"last_name"}]
+    required = [key for key in known if key in set(required_fields) | {"last_name"}]
+    if set(required) - set(fields):
+        raise ValidationError("Only fields on the form can be required.")
+    if not name.strip():
+        raise ValidationError("A web form needs a name.")
+    if source not in Lead.Source.values:
+        raise ValidationError("Choose a source from the list.")
+    if redirect_url:
+        URLValidator(schemes=["http", "https"])(redirect_url)
+    if owner is not None and not owner.is_active:
+        raise ValidationError(f"{owner} is deactivated and cannot own leads.")
+    tag_object = None
+    if tag:
+        resolved = _resolve_tags([tag])
+        tag_object = resolved[0] if resolved else None
+    return {
+        "name": name.strip(),
+        "fields": fields,
+        "required_fields": required,
+        "owner": owner,
+        "source": source,
+        "tag": tag_object,
+        "success_message": success_message.strip()
+        or WebForm._meta.get_field("success_message").get_default(),
+        "redirect_url": redirect_url,
+        "is_active": is_active,
+    }
+
+
+@transaction.atomic
+def webform_create(
+    *,
+    actor: Any,
+    name: str,
+    fields: Sequence[str],
+    required_fields: Sequence[str] = (),
+    owner: User | None = None,
+    source: str = Lead.Source.WEB_FORM,
+    tag: Tag | str | None = None,
+    success_message: str = "",
+    redirect_url: str = "",
+    is_active: bool = True,
+) -> WebForm:
+    """A new web-to-lead form with a fresh public token."""
+    values = _webform_values(
+        name=name,
+        fields=fields,
+        required_fields=required_fields,
+        owner=owner,
+        source=source,
+        tag=tag,
+        success_message=success_message,
+        redirect_url=redirect_url,
+        is_active=is_active,
+    )
+    form = WebForm.objects.create(**values, created_by=actor)
+    publish("web_form.created", actor=actor, payload={"web_form_id": form.pk})
+    return form
+
+
+@transaction.atomic
+def webform_update(
+    *,
+    actor: Any,
+    form: WebForm,
+    name: str,
+    fields: Sequence[str],
+    required_fields: Sequence[str] = (),
+    owner: User | None = None,
+    source: str = Lead.Source.WEB_FORM,
+    tag: Tag | str | None = None,
+    success_message: str = "",
+    redirect_url: str = "",
+    is_active: bool = True,
+) -> WebForm:
+    values = _webform_values(
+        name=name,
+        fields=fields,
+        required_fields=required_fields,
+        owner=owner,
+        source=source,
+        tag=tag,
+        success_message=success_message,
+        redirect_url=redirect_url,
+        is_active=is_active,
+    )
+    changed = [key for key, value in values.items() if getattr(form, key) != value]
+    for key, value in values.items():
+        setattr(form, key, value)
+    if changed:
+        # submission_count is left out: submissions raise it concurrently with F().
+        form.save(
+            update_fields=[getattr(WebForm._meta.get_field(k), "attname", k) for k in changed]
+        )
+        publish(
+            "web_form.updated", actor=actor, payload={"web_form_id": form.pk, "changed": changed}
+        )
+    return form
+
+
+@transaction.atomic
+def webform_delete(*, actor: Any, form: WebForm) -> None:
+    """Delete a form; its leads stay (their ``web_form`` link is cleared)."""
+    pk = form.pk
+    form.delete()
+    publish("web_form.deleted", actor=actor, payload={"web_form_id": pk})
+
+
+@transaction.atomic
+def webform_submit(*, form: WebForm, values: dict[str, Any]) -> Lead:
+    """A visitor's submission: a lead with the form's owner, source and tag, published as
+    ``lead.created``; the form's submission count goes up atomically."""
+    lead = lead_create(
+        actor=None,
+        owner=form.owner if form.owner and form.owner.is_active else None,
+        source=form.source,
+        tags=[form.tag] if form.tag else (),
+        web_form=form,
+        **{key: values.get(key, "") for key in TEXT_FIELDS if key not in {"source", "rating"}},
+    )
+    WebForm.objects.filter(pk=form.pk).update(submission_count=F("submission_count") + 1)
     return lead

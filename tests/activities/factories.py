@@ -16,6 +16,12 @@ class ActivityFactory(OwnedFactory):
     occurred_at = factory.LazyFunction(timezone.now)
 
 
+class MeetingFactory(ActivityFactory):
+    kind = Activity.Kind.MEETING
+    subject = factory.Sequence(lambda n: f"Meeting {n}")
+    ends_at = factory.LazyAttribute(lambda o: o.occurred_at + timedelta(hours=1))
+
+
 class TaskFactory(OwnedFactory):
     class Meta:
         model = Task

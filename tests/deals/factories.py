@@ -63,3 +63,18 @@ class StageChangeFactory(factory.django.DjangoModelFactory):
 
     deal = factory.SubFactory(DealFactory)
     to_stage = factory.LazyAttribute(lambda o: o.deal.stage)
+
+
+def place(deals: list[Deal]) -> list[Deal]:
+    """Give ``deals`` board positions in list order (1024 apart), as the services do."""
+    for index, deal in enumerate(deals):
+        Deal.objects.filter(pk=deal.pk).update(position=1024.0 * (index + 1))
+        deal.position = 1024.0 * (index + 1)
+    return deals
+
+
+def column(stage) -> list[str]:
+    """The names of a stage's deals in board order."""
+    return list(
+        Deal.objects.filter(stage=stage).order_by("position", "pk").values_list("name", flat=True)
+    )

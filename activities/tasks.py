@@ -1,0 +1,22 @@
+"""Activity jobs: thin wrappers that call a service (STYLE.md)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from activities import services
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def tasks_publish_due_task() -> int:
+    """Beat, every minute: publish ``task.due`` for tasks whose due time has passed. Two
+    overlapping runs publish each task once (compare-and-set claim per task)."""
+    return services.tasks_publish_due()
