@@ -1,7 +1,8 @@
 """``python -m bench``: prepare the services, start the server, measure, record.
 
 Each option can also be set in the environment (BENCH_REQUESTS, BENCH_WARMUP,
-BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PAGES), so ``BENCH_SECONDS=30 make bench`` works.
+BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_PAGES, BENCH_SCALE), so ``BENCH_SECONDS=30 make
+bench`` works.
 """
 
 import argparse
@@ -14,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bench import pages, report, server
 from bench.client import Client, LoginError, log_in
@@ -45,6 +47,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     option("--seconds", "BENCH_SECONDS", "10", float, "throughput run per page, 0 skips it")
     option("--concurrency", "BENCH_CONCURRENCY", "8", int, "clients in the throughput run")
     option("--pages", "BENCH_PAGES", "", str, "comma-separated page names")
+    option(
+        "--scale",
+        "BENCH_SCALE",
+        "1",
+        float,
+        "dataset size (seed_demo --scale; 1 = 1,000,000 leads, kept in its own database)",
+    )
     parser.add_argument(
         "--no-write", action="store_true", help="print the results but leave the docs alone"
     )
@@ -56,6 +65,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown pages {', '.join(unknown)}; known: {', '.join(known)}")
     if args.requests < 2 or args.warmup < 0 or args.seconds < 0 or args.concurrency < 1:
         parser.error("need --requests >= 2, --concurrency >= 1 and no negative numbers")
+    if not args.scale > 0:
+        parser.error("--scale must be a positive number")
     return args
 
 
@@ -68,8 +79,12 @@ def step(label: str) -> Iterator[None]:
     print(f"{time.perf_counter() - began:.1f} s", flush=True)
 
 
-def prepare(target: server.Target, env: dict[str, str]) -> report.Setup:
-    """Bring the bench database to Keel's schema, the demo seed and the yardstick rows."""
+def prepare(target: server.Target, env: dict[str, str], scale: float) -> report.Setup:
+    """Bring the bench database to Keel's schema, the scale dataset and the yardstick rows.
+
+    The scale dataset includes the demo users; ``seed_demo --scale`` finds it in place on
+    later runs and returns at once.
+    """
     print(f"Database {server.redact(target.database_url)}, Redis {server.redact(target.redis_url)}")
     with step("database"):
         created, postgres = server.ensure_database(target.database_url)
@@ -77,14 +92,35 @@ def prepare(target: server.Target, env: dict[str, str]) -> report.Setup:
     redis = server.redis_version(target.redis_url)
     with step("migrate"):
         server.manage(env, "migrate", "--noinput", "-v", "0")
-    with step("seed_demo --force"):
-        server.manage(env, "seed_demo", "--force")
+    print(f"  seed_demo --force --scale {scale:g}:", flush=True)
+    began = time.perf_counter()
+    output = server.manage_echo(env, "seed_demo", "--force", "--scale", f"{scale:g}")
+    seeded = "nothing to do" not in output
+    seed = (
+        f"loaded by this run in {report.duration(time.perf_counter() - began)}"
+        if seeded
+        else "loaded by an earlier run"
+    )
     with step("yardstick"):
         print(server.manage(env, "bench_yardstick").strip() + ",", end=" ")
     with step("collectstatic"):
         server.manage(env, "collectstatic", "--noinput", "-v", "0")
     described = json.loads(server.manage(env, "bench_describe"))
-    return report.Setup(postgres=postgres, redis=redis, server=described)
+    with step("find the records the pages show"):
+        found = json.loads(server.manage(env, "bench_targets"))
+    return report.Setup(postgres=postgres, redis=redis, server=described, targets=found, seed=seed)
+
+
+def resolve(chosen: list[Page], values: dict[str, Any]) -> tuple[list[Page], list[report.Missed]]:
+    """The pages with their ids filled in, and those that cannot be requested, with why."""
+    ready, missed = [], []
+    for page in chosen:
+        try:
+            ready.append(page.resolve(values))
+        except KeyError as missing:
+            reason = f"not found in the database or the URLconf: {missing.args[0]}"
+            missed.append(report.Missed(page, reason))
+    return ready, missed
 
 
 def client_for(srv: server.Server, page: Page, sessions: Sessions) -> Client:
@@ -130,49 +166,60 @@ def measure_throughput(
 
 def measure(
     srv: server.Server, chosen: list[Page], method: report.Method
-) -> tuple[list[tuple[Page, Outcome]], list[tuple[Page, Throughput]]]:
-    """Sign the pages' users in through the login form, then time the pages."""
+) -> tuple[list[tuple[Page, Outcome]], list[tuple[Page, Throughput]], list[report.Missed]]:
+    """Sign the pages' users in through the login form, then time the pages.
+
+    A page that fails every request (not built yet, or broken) is not timed: it is returned
+    as missed, with its first error, and left out of the throughput runs.
+    """
     users = sorted({page.user for page in chosen if page.user})
     with step(f"sign in as {', '.join(users) or 'nobody'}"):
         sessions = {
             user: log_in(server.HOST, srv.port, pages.USERS[user], pages.DEMO_PASSWORD)
             for user in users
         }
-    return (
-        measure_latency(srv, chosen, sessions, method),
-        measure_throughput(srv, chosen, sessions, method),
-    )
+    timed = measure_latency(srv, chosen, sessions, method)
+    missed = [report.Missed(page, outcome.first_error) for page, outcome in timed if outcome.failed]
+    timed = [(page, outcome) for page, outcome in timed if not outcome.failed]
+    working = [page for page, _ in timed]
+    return timed, measure_throughput(srv, working, sessions, method), missed
 
 
 def run(args: argparse.Namespace, method: report.Method) -> int:
     chosen = pages.by_name(args.pages)
-    target = server.Target.from_env()
+    target = server.Target.from_env(args.scale)
     with (
         tempfile.TemporaryDirectory(prefix="keel-bench-") as scratch,
         contextlib.ExitStack() as stack,
     ):
         env = server.server_env(target, static_root=Path(scratch) / "static")
-        setup = prepare(target, env)
+        setup = prepare(target, env, args.scale)
+        ready, unresolved = resolve(chosen, setup.targets)
         with step("start uvicorn"):
             srv = stack.enter_context(server.running_server(env, Path(scratch) / "server.log"))
-        timed, loaded = measure(srv, chosen, method)
+        timed, loaded, failed = measure(srv, ready, method)
+        missed = [*unresolved, *failed]
         outcomes = [*(o for _, o in timed), *(t.outcome for _, t in loaded)]
         errors = sum(outcome.errors for outcome in outcomes)
-        if errors:
+        if errors or failed:
             print(f"\nThe server's last log lines:\n{srv.log_tail()}")
-    results = report.results_markdown(setup, method, timed, loaded)
+    results = report.results_markdown(setup, method, timed, loaded, missed)
     print(f"\n{results}")
     for page, outcome in [*timed, *((p, t.outcome) for p, t in loaded)]:
         if outcome.errors:
             print(f"{page.name}: {outcome.errors} errors, the first: {outcome.first_error}")
+    for miss in missed:
+        print(f"{miss.page.name}: not measured, {miss.reason}")
     docs = report.DOCS.relative_to(server.ROOT)
     if errors:
-        print(f"{docs} left as it was: the run had errors.")
+        print(f"{docs} left as it was: some requests failed on pages that otherwise answered.")
         return 1
-    if not args.no_write:
+    if args.scale != 1:
+        print(f"{docs} left as it was: its figures are for --scale 1, this run was {args.scale:g}.")
+    elif not args.no_write:
         report.write_docs(results)
         print(f"Results written to {docs}.")
-    return 0
+    return 1 if missed else 0
 
 
 def stop_on_sigterm(signum: int, frame: object) -> None:

@@ -33,8 +33,8 @@ class Client:
         self.connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
         self.cookies = dict(cookies or {})
 
-    def get(self, path: str) -> Response:
-        return self.request("GET", path)
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
+        return self.request("GET", path, headers=headers)
 
     def post_form(self, path: str, fields: dict[str, str]) -> Response:
         body = urlencode(fields)

@@ -44,6 +44,11 @@ class Outcome:
     def max_ms(self) -> float | None:
         return 1000 * max(self.durations) if self.durations else None
 
+    @property
+    def failed(self) -> bool:
+        """Every request failed: the page is missing or broken, there is nothing to time."""
+        return self.errors > 0 and not self.durations
+
 
 @dataclass(frozen=True)
 class Throughput:
@@ -60,7 +65,7 @@ def timed_request(client: Client, page: Page) -> tuple[float, str | None]:
     """Request ``page`` once: seconds taken, and what was wrong (None when all was well)."""
     start = time.perf_counter()
     try:
-        response = client.get(page.path)
+        response = client.get(page.path, dict(page.headers))
     except (OSError, http.client.HTTPException) as error:
         return time.perf_counter() - start, f"{type(error).__name__}: {error}"
     seconds = time.perf_counter() - start

@@ -10,7 +10,7 @@ from importlib.metadata import version
 from typing import Any
 
 from bench.measure import Outcome, Throughput
-from bench.pages import YARDSTICK, Page
+from bench.pages import THROUGHPUT_TARGETS, YARDSTICK, Page, note_for
 from bench.server import ROOT, UVICORN_ARGS, redact
 from bench.yardstick import ROWS
 
@@ -26,6 +26,21 @@ class Setup:
     postgres: str
     redis: str
     server: dict[str, Any]  # the JSON printed by manage.py bench_describe
+    targets: dict[str, Any]  # the JSON printed by manage.py bench_targets
+    seed: str  # how the scale dataset got there
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A page that could not be measured, and why."""
+
+    page: Page
+    reason: str
+
+
+def duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 @dataclass(frozen=True)
@@ -109,6 +124,14 @@ def ratio(value: float | None, reference: float | None) -> str:
     return NONE if value is None or not reference else f"{value / reference:.2f}"
 
 
+def verdict(value: float | None, target: float | None, *, at_most: bool = True) -> str:
+    """Whether ``value`` meets ``target``, as a table cell."""
+    if value is None or target is None:
+        return NONE
+    met = value <= target if at_most else value >= target
+    return "met" if met else "**missed**"
+
+
 def latency_table(results: list[tuple[Page, Outcome]]) -> str:
     reference = next((o.ms(50) for p, o in results if p.name == YARDSTICK), None)
     rows = [
@@ -121,29 +144,73 @@ def latency_table(results: list[tuple[Page, Outcome]]) -> str:
             number(outcome.ms(99)),
             number(outcome.max_ms()),
             ratio(outcome.ms(50), reference),
+            f"≤ {page.target_ms:g}" if page.target_ms else NONE,
+            verdict(outcome.ms(95), page.target_ms),
         ]
         for page, outcome in results
     ]
-    header = ["page", "requests", "errors", "p50", "p95", "p99", "max", "p50 ÷ yardstick"]
+    header = [
+        "page", "requests", "errors", "p50", "p95", "p99", "max", "p50 ÷ yardstick",
+        "target p95", "target",
+    ]  # fmt: skip
     return table(header, rows)
 
 
 def throughput_table(results: list[tuple[Page, Throughput]]) -> str:
     reference = next((t.per_second for p, t in results if p.name == YARDSTICK), None)
-    rows = [
-        [
-            page.name,
-            str(len(run.outcome.durations)),
-            str(run.outcome.errors),
-            number(run.per_second),
-            number(run.outcome.ms(50)),
-            number(run.outcome.ms(95)),
-            ratio(run.per_second, reference),
-        ]
-        for page, run in results
-    ]
-    header = ["page", "responses", "errors", "req/s", "p50 ms", "p95 ms", "req/s ÷ yardstick"]
+    rows = []
+    for page, run in results:
+        share = THROUGHPUT_TARGETS.get(page.name)
+        reached = run.per_second / reference if reference else None
+        rows.append(
+            [
+                page.name,
+                str(len(run.outcome.durations)),
+                str(run.outcome.errors),
+                number(run.per_second),
+                number(run.outcome.ms(50)),
+                number(run.outcome.ms(95)),
+                ratio(run.per_second, reference),
+                f"≥ {share:.2f}, no errors" if share else NONE,
+                NONE
+                if share is None
+                else "**missed**"
+                if run.outcome.errors
+                else verdict(reached, share, at_most=False),
+            ]
+        )
+    header = [
+        "page", "responses", "errors", "req/s", "p50 ms", "p95 ms", "req/s ÷ yardstick",
+        "target", "",
+    ]  # fmt: skip
     return table(header, rows)
+
+
+def data_line(setup: Setup) -> str:
+    found = setup.targets
+    counts = found.get("counts") or {}
+    names = {
+        "leads.Lead": "leads",
+        "contacts.Contact": "contacts",
+        "contacts.Company": "companies",
+        "deals.Deal": "deals",
+        "activities.Activity": "activities",
+        "activities.Task": "tasks",
+    }
+    held = ", ".join(
+        f"{counts[label]:,} {name}" for label, name in names.items() if label in counts
+    )
+    scale = found.get("scale")
+    dataset = f"`seed_demo --scale {scale:g}` ({setup.seed})" if scale else "no scale dataset"
+    return f"- Data: {dataset}: {held}; the yardstick's {ROWS:,} rows"
+
+
+def notes(results: list[tuple[Page, Outcome]], setup: Setup) -> str:
+    lines = [f"- {page.name}: {note_for(page, setup.targets)}" for page, _ in results if page.note]
+    rep_leads = setup.targets.get("rep_leads")
+    if rep_leads:
+        lines.append(f"- The rep (rep@keel.test) sees {rep_leads:,} leads.")
+    return "\n".join(lines)
 
 
 def results_markdown(
@@ -151,24 +218,36 @@ def results_markdown(
     method: Method,
     latency: list[tuple[Page, Outcome]],
     throughput: list[tuple[Page, Throughput]],
+    missed: list[Missed] | None = None,
 ) -> str:
     """The results section: the record of the run, then its figures."""
     measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     record = [
         f"- Date: {measured}",
-        f"- Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB RAM",
+        f"- Machine: {cpu_model()}, {os.cpu_count()} cores, {memory_gib():.1f} GiB RAM; "
+        "load average at the end of the run {:.1f}, {:.1f}, {:.1f} (1, 5, 15 min)".format(
+            *os.getloadavg()
+        ),
         f"- Software: Python {platform.python_version()}, Django {setup.server['django']}, "
         f"uvicorn {version('uvicorn')}, PostgreSQL {setup.postgres}, Redis {setup.redis}",
         f"- Commit: {git_revision()}",
         f"- Command: `{method.command}`",
         f"- Server: {server_line(setup.server)}",
-        f"- Data: the demo seed and the yardstick's {ROWS:,} rows",
+        data_line(setup),
     ]
     parts = [
         "\n".join(record),
         f"### Latency, ms\n\n{method.requests} requests per page after {method.warmup} "
         "warm-up, one client on one keep-alive connection.\n\n" + latency_table(latency),
     ]
+    described = notes(latency, setup)
+    if described:
+        parts.append(described)
+    if missed:
+        parts.append(
+            "### Not measured\n\n"
+            + "\n".join(f"- {m.page.name} (`{m.page.path}`): {m.reason}" for m in missed)
+        )
     if throughput:
         parts.append(
             f"### Throughput\n\n{method.clients} clients at once (threads with a keep-alive "

@@ -45,11 +45,15 @@ class Target:
     redis_url: str
 
     @classmethod
-    def from_env(cls) -> "Target":
-        return cls(
-            os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-            os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-        )
+    def from_env(cls, scale: float = 1.0) -> "Target":
+        """The bench's services; a scale other than 1 gets a database of its own
+        (``keel_bench_scale_0_1`` for 0.1), so each dataset is kept for the next run."""
+        database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+        if scale != 1:
+            parts = urlsplit(database_url)
+            suffix = f"_scale_{scale:g}".replace(".", "_").replace("-", "_")
+            database_url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
+        return cls(database_url, os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
 
 
 def ensure_database(url: str) -> tuple[bool, str]:
@@ -120,6 +124,26 @@ def manage(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         raise SetupError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
+
+
+def manage_echo(env: dict[str, str], *args: str, indent: str = "    ") -> str:
+    """Like :func:`manage`, but print each line as it comes (long steps show progress)."""
+    lines = []
+    with subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            print(f"{indent}{line}", end="", flush=True)
+    if process.returncode != 0:
+        raise SetupError(f"manage.py {' '.join(args)} failed (its output is above).")
+    return "".join(lines)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # trigram lookups and indexes (its handlers only act on PostgreSQL)
     "django.forms",
     "channels",
     "allauth",

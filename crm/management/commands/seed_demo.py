@@ -1,4 +1,9 @@
-"""Fill the database with demo data. Idempotent: a second run adds nothing."""
+"""Fill the database with demo data. Idempotent: a second run adds nothing.
+
+``--scale N`` loads the large benchmark dataset instead (``crm.demo.seed_scale``): at N=1
+1,000,000 leads, 200,000 contacts, 50,000 companies, 200,000 deals and 1,000,000
+activities over 50 users in 5 teams (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,13 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even though DEBUG is off (a staging or benchmark database).",
         )
+        parser.add_argument(
+            "--scale",
+            metavar="N",
+            help="Load the large dataset instead: N=1 is 1,000,000 leads, 200,000 contacts, "
+            "50,000 companies, 200,000 deals, 1,000,000 activities; N=0.01 is 1%% of that. "
+            f"Between {demo.MIN_SCALE:g} and {demo.MAX_SCALE:g}. Fast on PostgreSQL (COPY).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -26,6 +38,26 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a production install, and demo users with a "
                 "published password must never exist there. Pass --force on a throwaway database."
             )
+        if options["scale"] is not None:
+            self.seed_scale(options["scale"])
+            return
         for seeder in demo.seeders():
             for line in seeder():
                 self.stdout.write(line)
+
+    def seed_scale(self, raw: str) -> None:
+        try:
+            scale = demo.check_scale(raw)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+
+        def out(line: str) -> None:
+            self.stdout.write(line)
+            self.stdout.flush()
+
+        try:
+            lines = demo.seed_scale(scale, out=out)
+        except demo.ScaleRefusedError as refused:
+            raise CommandError(str(refused)) from refused
+        for line in lines:
+            self.stdout.write(line)
