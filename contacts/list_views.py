@@ -88,7 +88,6 @@ COMPANIES = ListSpec(
     export_permission="contacts.export_company",
     create_url="contacts:company-create",
     create_permission="contacts.add_company",
-    prefetch=("tags",),
     icon="building",
     empty_text="No companies yet.",
 )
@@ -176,7 +175,6 @@ CONTACTS = ListSpec(
     export_permission="contacts.export_contact",
     create_url="contacts:contact-create",
     create_permission="contacts.add_contact",
-    prefetch=("tags",),
     icon="contact",
     empty_text="No contacts yet.",
 )

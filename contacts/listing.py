@@ -118,6 +118,7 @@ def tags_column(default: bool = False) -> Column:
         kind="tags",
         default=default,
         csv=lambda r: ", ".join(t.name for t in r.tags.all()),
+        prefetch=("tags",),
     )
 
 

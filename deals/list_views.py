@@ -153,7 +153,6 @@ DEALS = ListSpec(
     export_permission="deals.export_deal",
     create_url="deals:deal-create",
     create_permission="deals.add_deal",
-    prefetch=("tags",),
     icon="handshake",
     empty_text="No deals yet.",
 )

@@ -120,7 +120,6 @@ LEADS = ListSpec(
     export_permission="leads.export_lead",
     create_url="leads:lead-create",
     create_permission="leads.add_lead",
-    prefetch=("tags",),
     icon="target",
     empty_text="No leads yet. Add one, or capture them with a web form.",
 )
