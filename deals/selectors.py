@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, QueryDict
 from django.utils import timezone
@@ -345,18 +346,30 @@ def idle_days(deal: Deal, *, now: Any = None) -> int:
     return max(0, ((now or timezone.now()) - deal.idle_since).days)
 
 
+LOST_REASONS_TTL = 300  # seconds: suggestions may lag a few minutes behind new losses
+
+
 def lost_reasons(*, pipeline: Pipeline | None = None, limit: int = 8) -> list[str]:
-    """The most used lost reasons (suggestions when closing a deal as lost)."""
-    deals = Deal.objects.filter(status=Deal.Status.LOST).exclude(lost_reason="")
-    if pipeline is not None:
-        deals = deals.filter(pipeline=pipeline)
-    return list(
-        deals.order_by()
-        .values("lost_reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "lost_reason")
-        .values_list("lost_reason", flat=True)[:limit]
-    )
+    """The most used lost reasons (suggestions when closing a deal as lost).
+
+    Counting them groups every lost deal (tens of thousands in a busy pipeline), so the
+    answer is cached for a few minutes rather than recomputed on every deal page and board.
+    """
+
+    def compute() -> list[str]:
+        deals = Deal.objects.filter(status=Deal.Status.LOST).exclude(lost_reason="")
+        if pipeline is not None:
+            deals = deals.filter(pipeline=pipeline)
+        return list(
+            deals.order_by()
+            .values("lost_reason")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "lost_reason")
+            .values_list("lost_reason", flat=True)[:limit]
+        )
+
+    key = f"deals:lost-reasons:{pipeline.pk if pipeline else 'all'}:{limit}"
+    return cache.get_or_set(key, compute, LOST_REASONS_TTL)
 
 
 # ---------------------------------------------------------------- pickers
