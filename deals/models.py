@@ -138,6 +138,7 @@ class Deal(OwnedRecord):
             models.Index(fields=["team", "stage", "position"], name="deal_team_board_idx"),
             models.Index(fields=["pipeline", "status", "stage"], name="deal_pipeline_idx"),
             models.Index(fields=["status", "closed_at"], name="deal_closed_idx"),
+            models.Index(fields=["stage", "closed_at"], name="deal_stage_closed_idx"),
             models.Index(fields=["expected_close_date"], name="deal_close_date_idx"),
         ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -230,8 +230,27 @@ def board_owners(*, user: Any) -> list[Any]:
     return list(policy.assignable_users(user).only("id", "full_name", "email"))
 
 
+# Won and lost columns show the deals closed in this many days: a pipeline's history grows
+# without end (hundreds of thousands of closed deals), the board is about what is moving.
+CLOSED_COLUMN_DAYS = 30
+
+
+def closed_since(*, now: Any = None) -> Any:
+    return (now or timezone.now()) - timedelta(days=CLOSED_COLUMN_DAYS)
+
+
 def _board_deals(*, user: Any, filters: BoardFilters) -> QuerySet[Deal]:
     return filters.apply(policy.visible(Deal.objects.all(), user))
+
+
+def _in_columns(stages: list[Stage]) -> Q:
+    """Deals of ``stages``: all of an open stage's, the recently closed of a won/lost one."""
+    open_ids = [s.pk for s in stages if not s.is_closed]
+    closed_ids = [s.pk for s in stages if s.is_closed]
+    condition = Q(stage_id__in=open_ids)
+    if closed_ids:
+        condition |= Q(stage_id__in=closed_ids, closed_at__gte=closed_since())
+    return condition
 
 
 @dataclass
@@ -260,7 +279,7 @@ def board_summary(
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
     rows = (
         _board_deals(user=user, filters=filters)
-        .filter(stage_id__in=list(columns))
+        .filter(_in_columns(stages))
         .order_by()
         .values("stage_id", "currency")
         .annotate(n=Count("pk"), total=Sum("amount"))
@@ -304,7 +323,7 @@ def board_cards(
 ) -> CardPage:
     """One page of a column's cards in board order, after ``cursor``: one query."""
     limit = max(1, min(limit, PAGE_MAX))
-    deals = _board_deals(user=user, filters=filters).filter(stage_id=stage.pk)
+    deals = _board_deals(user=user, filters=filters).filter(_in_columns([stage]))
     after = _parse_cursor(cursor) if cursor else None
     if after is not None:
         deals = deals.filter(Q(position__gt=after[0]) | Q(position=after[0], pk__gt=after[1]))

@@ -96,7 +96,11 @@ def _column_heads(
     summary = selectors.board_summary(user=request.user, stages=stages, filters=filters)
     return {
         str(stage_id): {
-            "html": render_to_string("deals/board.html#column-head", {"column": column}, request),
+            "html": render_to_string(
+                "deals/board.html#column-head",
+                {"column": column, "closed_days": selectors.CLOSED_COLUMN_DAYS},
+                request,
+            ),
             "count": column.count,
         }
         for stage_id, column in summary.items()
@@ -127,6 +131,7 @@ def board(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
         "pipeline": pipeline,
         "pipelines": pipelines,
         "columns": columns,
+        "closed_days": selectors.CLOSED_COLUMN_DAYS,
         "open_count": sum(c.count for c in open_columns),
         "open_value": open_value,
         "weighted_value": weighted,

@@ -52,7 +52,14 @@ def move(client, deal, stage, **fields):
 def test_counts_and_sums_per_stage_never_mix_currencies(admin_user, rep, pipeline, stages):
     for amount, currency in (("100", "USD"), ("250.50", "USD"), ("80", "EUR")):
         DealFactory(owner=rep, pipeline=pipeline, amount=Decimal(amount), currency=currency)
-    DealFactory(owner=rep, pipeline=pipeline, stage=stages["Won"], amount=Decimal("7"))
+    DealFactory(
+        owner=rep,
+        pipeline=pipeline,
+        stage=stages["Won"],
+        amount=Decimal("7"),
+        status="won",
+        closed_at=timezone.now(),
+    )
     columns = summary(admin_user, pipeline)
     assert columns["Qualify"].count == 3
     assert columns["Qualify"].totals == [("USD", Decimal("350.50")), ("EUR", Decimal("80.00"))]
@@ -60,6 +67,26 @@ def test_counts_and_sums_per_stage_never_mix_currencies(admin_user, rep, pipelin
     assert columns["Propose"].count == 0
     assert columns["Propose"].totals == [("USD", Decimal("0"))]
     assert columns["Qualify"].weighted == Decimal("35.05")  # 10 % of the USD total
+
+
+def test_won_and_lost_columns_hold_the_recently_closed(admin_user, rep, pipeline, stages):
+    from deals.selectors import CLOSED_COLUMN_DAYS
+
+    now = timezone.now()
+    for days, name in ((1, "Fresh"), (CLOSED_COLUMN_DAYS + 5, "Old")):
+        DealFactory(
+            owner=rep,
+            pipeline=pipeline,
+            stage=stages["Won"],
+            name=name,
+            status="won",
+            closed_at=now - timedelta(days=days),
+        )
+    assert summary(admin_user, pipeline)["Won"].count == 1
+    page = selectors.board_cards(
+        user=admin_user, stage=stages["Won"], filters=selectors.BoardFilters()
+    )
+    assert [deal.name for deal in page.cards] == ["Fresh"]
 
 
 def test_counts_follow_visibility(rep, other_rep, manager, admin_user, pipeline):
