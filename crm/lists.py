@@ -45,7 +45,6 @@ from django.shortcuts import render
 from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
@@ -370,6 +369,15 @@ def row_cells(columns: Sequence[Column], row: Any) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every value above went through _e()
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _short_date(value: date) -> str:
+    """ "Nov 5, 2026": the list's date format, without the template engine's formatter
+    (a page formats hundreds of dates)."""
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -387,10 +395,10 @@ def _cell_body(column: Column, row: Any, value: Any) -> str:  # noqa: PLR0911
     if kind == "number":
         return _e(intcomma(value))
     if kind == "date":
-        return f'<time datetime="{value.isoformat()}">{_e(date_format(value, "M j, Y"))}</time>'
+        return f'<time datetime="{value.isoformat()}">{_short_date(value)}</time>'
     if kind == "datetime":
         local = timezone.localtime(value)
-        text = _e(date_format(local, "M j, Y H:i"))
+        text = f"{_short_date(local)} {local:%H:%M}"
         return f'<time datetime="{local.isoformat()}">{text}</time>'
     if kind == "user":
         return (

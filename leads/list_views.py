@@ -12,6 +12,9 @@ from contacts.phones import display_phone
 from crm.lists import BulkAction, Column, ListSpec, list_view
 from leads.models import Lead
 
+STATUS_LABELS = dict(Lead.Status.choices)
+RATING_LABELS = dict(Lead.Rating.choices)
+SOURCE_LABELS = dict(Lead.Source.choices)
 STATUS_BADGES = {
     Lead.Status.NEW: "accent",
     Lead.Status.CONTACTED: "pending",
@@ -49,13 +52,17 @@ def _columns(user: Any) -> list[Column]:
         Column(
             "status",
             "Status",
-            lambda r: r.get_status_display(),
+            lambda r: STATUS_LABELS.get(r.status, r.status),
             kind="badge",
             badge=lambda r: STATUS_BADGES.get(r.status, "plain"),
             sort=("status",),
         ),
-        Column("rating", "Rating", lambda r: r.get_rating_display(), sort=("rating",)),
-        Column("source", "Source", lambda r: r.get_source_display(), sort=("source",)),
+        Column(
+            "rating", "Rating", lambda r: RATING_LABELS.get(r.rating, r.rating), sort=("rating",)
+        ),
+        Column(
+            "source", "Source", lambda r: SOURCE_LABELS.get(r.source, r.source), sort=("source",)
+        ),
         listing.owner_column(),
         listing.tags_column(),
         Column("created", "Created", lambda r: r.created_at, kind="datetime", sort=("created_at",)),

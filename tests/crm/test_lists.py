@@ -255,3 +255,21 @@ def test_custom_fields_are_columns_filters_and_csv(client_for, rep):
     rows = csv_rows(client.get(URL, {"export": "csv", "sort": "name"}))
     segment = rows[0].index("Segment")
     assert [row[segment] for row in rows[1:]] == ["Enterprise", "SMB"]
+
+
+def test_cells_escape_every_value_and_format_dates(rep):
+    from datetime import date
+
+    from django.utils import timezone
+
+    lead = LeadFactory(
+        owner=rep, first_name="", last_name='<script>alert("x")</script>', company_name="A&B"
+    )
+    columns = {c.key: c for c in lists_spec_kwargs()["columns"](rep)}
+    html = lists.row_cells([columns["name"], columns["company"]], lead)
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "A&amp;B" in html
+    assert lists._short_date(date(2026, 11, 5)) == "Nov 5, 2026"
+    created = lists.row_cells([columns["created"]], lead)
+    assert timezone.localtime(lead.created_at).strftime("%H:%M") in created
