@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import Scope, User
+from accounts.models import User
 from activities.models import Activity, Task
 from contacts.models import Company, Contact
 from crm.events import publish
@@ -140,39 +140,6 @@ def _touch_deal(deal_id: int | None, moment: datetime) -> None:
     Deal.objects.filter(pk=deal_id).filter(
         Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=moment)
     ).update(last_activity_at=moment)
-
-
-def changeable(queryset: models.QuerySet[Any], actor: Any) -> models.QuerySet[Any]:
-    """The rows of ``queryset`` (tasks or activities) ``actor`` may change, as one SQL
-    condition: the same rule as ``policy.can_change``."""
-    model = queryset.model
-    edit_shares = policy.shared_pks(actor, model, edit=True)
-    condition = Q(pk__in=edit_shares) if edit_shares else Q(pk__in=[])
-    if actor.has_perm(f"activities.change_{model._meta.model_name}"):
-        scope = policy.scope_for(actor)
-        if scope == Scope.ALL:
-            return queryset
-        if scope is not None:
-            condition |= Q(owner_id=actor.pk)
-            if scope == Scope.TEAM and actor.team_id is not None:
-                condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
-
-
-def deletable(queryset: models.QuerySet[Any], actor: Any) -> models.QuerySet[Any]:
-    """The rows of ``queryset`` ``actor`` may delete (``policy.can_delete``)."""
-    model = queryset.model
-    if not actor.has_perm(f"activities.delete_{model._meta.model_name}"):
-        return queryset.none()
-    scope = policy.scope_for(actor)
-    if scope == Scope.ALL:
-        return queryset
-    if scope is None:
-        return queryset.none()
-    condition = Q(owner_id=actor.pk)
-    if scope == Scope.TEAM and actor.team_id is not None:
-        condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
 
 
 # ---------------------------------------------------------------- activities
@@ -585,7 +552,10 @@ def task_bulk_assign(*, actor: Any, tasks: models.QuerySet[Task], owner: User) -
     """Assign the tasks of ``tasks`` the actor may change to ``owner``; returns how many."""
     _check_owner(actor, owner)
     rows = list(
-        changeable(tasks, actor).exclude(owner_id=owner.pk).order_by().values_list("pk", "owner_id")
+        policy.changeable(tasks, actor)
+        .exclude(owner_id=owner.pk)
+        .order_by()
+        .values_list("pk", "owner_id")
     )
     now = timezone.now()
     for chunk in _chunks([pk for pk, _ in rows]):
@@ -605,7 +575,7 @@ def task_bulk_assign(*, actor: Any, tasks: models.QuerySet[Task], owner: User) -
 def task_bulk_complete(*, actor: Any, tasks: models.QuerySet[Task]) -> int:
     """Mark the open tasks of ``tasks`` the actor may change done; returns how many."""
     rows = list(
-        changeable(tasks, actor)
+        policy.changeable(tasks, actor)
         .filter(completed_at__isnull=True)
         .order_by()
         .values_list("pk", "owner_id")
@@ -635,7 +605,7 @@ def task_bulk_complete(*, actor: Any, tasks: models.QuerySet[Task]) -> int:
 
 @transaction.atomic
 def task_bulk_delete(*, actor: Any, tasks: models.QuerySet[Task]) -> int:
-    rows = list(deletable(tasks, actor).order_by().values_list("pk", "owner_id"))
+    rows = list(policy.deletable(tasks, actor).order_by().values_list("pk", "owner_id"))
     for chunk in _chunks([pk for pk, _ in rows]):
         Task.objects.filter(pk__in=chunk).delete()
     for pk, owner_id in rows:

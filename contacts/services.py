@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts import policy
@@ -1026,44 +1025,12 @@ def _store_points(
 # ---------------------------------------------------------------- bulk actions of the lists
 
 
-def changeable(queryset: models.QuerySet[R], actor: Any) -> models.QuerySet[R]:
-    """The rows of ``queryset`` that ``actor`` may change, as one SQL condition
-    (the same rule as ``policy.can_change``)."""
-    model = queryset.model
-    edit_shares = policy.shared_pks(actor, model, edit=True)
-    condition = Q(pk__in=edit_shares) if edit_shares else Q(pk__in=[])
-    if actor.has_perm(f"contacts.change_{model._meta.model_name}"):
-        scope = policy.scope_for(actor)
-        if scope == Scope.ALL:
-            return queryset
-        if scope is not None:
-            condition |= Q(owner_id=actor.pk)
-            if scope == Scope.TEAM and actor.team_id is not None:
-                condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
-
-
-def deletable(queryset: models.QuerySet[R], actor: Any) -> models.QuerySet[R]:
-    """The rows of ``queryset`` that ``actor`` may delete (``policy.can_delete``)."""
-    if not actor.has_perm(f"contacts.delete_{queryset.model._meta.model_name}"):
-        return queryset.none()
-    scope = policy.scope_for(actor)
-    if scope == Scope.ALL:
-        return queryset
-    if scope is None:
-        return queryset.none()
-    condition = Q(owner_id=actor.pk)
-    if scope == Scope.TEAM and actor.team_id is not None:
-        condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
-
-
 def _bulk_assign(actor: Any, queryset: models.QuerySet[R], owner: User) -> int:
     model = queryset.model
     entity = model._meta.model_name
     _check_owner(actor, owner, str(model._meta.verbose_name_plural))
     rows = list(
-        changeable(queryset, actor)
+        policy.changeable(queryset, actor)
         .exclude(owner_id=owner.pk)
         .order_by()
         .values_list("pk", "owner_id")
@@ -1086,7 +1053,7 @@ def _bulk_add_tag(actor: Any, queryset: models.QuerySet[R], tag: Tag) -> int:
     model = queryset.model
     entity = model._meta.model_name
     ids = list(
-        changeable(queryset, actor).exclude(tags=tag).order_by().values_list("pk", flat=True)
+        policy.changeable(queryset, actor).exclude(tags=tag).order_by().values_list("pk", flat=True)
     )
     through = model.tags.through  # type: ignore[attr-defined]
     now = timezone.now()
@@ -1104,7 +1071,7 @@ def _bulk_add_tag(actor: Any, queryset: models.QuerySet[R], tag: Tag) -> int:
 def _bulk_delete(actor: Any, queryset: models.QuerySet[R]) -> int:
     model = queryset.model
     entity = model._meta.model_name
-    ids = list(deletable(queryset, actor).order_by().values_list("pk", flat=True))
+    ids = list(policy.deletable(queryset, actor).order_by().values_list("pk", flat=True))
     for chunk in _chunks(ids):
         model.objects.filter(pk__in=chunk).delete()
     for pk in ids:

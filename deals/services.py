@@ -29,7 +29,7 @@ from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import Scope, User
+from accounts.models import User
 from contacts.custom_fields import clean_values
 from contacts.models import Company, Contact, Tag
 from crm.events import publish
@@ -231,37 +231,6 @@ def _sync(target: Deal, source: Deal) -> None:
             setattr(target, field.attname, getattr(source, field.attname))
     target.stage = source.stage
     target.pipeline = source.pipeline
-
-
-def changeable(queryset: models.QuerySet[Deal], actor: Any) -> models.QuerySet[Deal]:
-    """The rows of ``queryset`` that ``actor`` may change, as one SQL condition (the rule of
-    ``policy.can_change``)."""
-    edit_shares = policy.shared_pks(actor, Deal, edit=True)
-    condition = Q(pk__in=edit_shares) if edit_shares else Q(pk__in=[])
-    if actor.has_perm("deals.change_deal"):
-        scope = policy.scope_for(actor)
-        if scope == Scope.ALL:
-            return queryset
-        if scope is not None:
-            condition |= Q(owner_id=actor.pk)
-            if scope == Scope.TEAM and actor.team_id is not None:
-                condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
-
-
-def deletable(queryset: models.QuerySet[Deal], actor: Any) -> models.QuerySet[Deal]:
-    """The rows of ``queryset`` that ``actor`` may delete (``policy.can_delete``)."""
-    if not actor.has_perm("deals.delete_deal"):
-        return queryset.none()
-    scope = policy.scope_for(actor)
-    if scope == Scope.ALL:
-        return queryset
-    if scope is None:
-        return queryset.none()
-    condition = Q(owner_id=actor.pk)
-    if scope == Scope.TEAM and actor.team_id is not None:
-        condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -924,7 +893,10 @@ def deal_bulk_assign(*, actor: Any, deals: models.QuerySet[Deal], owner: User) -
     """Assign the deals the actor may change to ``owner``; returns how many changed."""
     _check_owner(actor, owner)
     rows = list(
-        changeable(deals, actor).exclude(owner_id=owner.pk).order_by().values_list("pk", "owner_id")
+        policy.changeable(deals, actor)
+        .exclude(owner_id=owner.pk)
+        .order_by()
+        .values_list("pk", "owner_id")
     )
     now = timezone.now()
     for chunk in _chunks([pk for pk, _ in rows]):
@@ -1031,12 +1003,14 @@ def deal_bulk_move(
         )
     if not stage.pipeline.is_active:
         raise ValidationError(f"The pipeline {stage.pipeline.name} is deactivated.")
-    return _move_rows(actor, changeable(deals, actor), stage, reason=reason)
+    return _move_rows(actor, policy.changeable(deals, actor), stage, reason=reason)
 
 
 @transaction.atomic
 def deal_bulk_add_tag(*, actor: Any, deals: models.QuerySet[Deal], tag: Tag) -> int:
-    ids = list(changeable(deals, actor).exclude(tags=tag).order_by().values_list("pk", flat=True))
+    ids = list(
+        policy.changeable(deals, actor).exclude(tags=tag).order_by().values_list("pk", flat=True)
+    )
     through = Deal.tags.through
     now = timezone.now()
     for chunk in _chunks(ids):
@@ -1051,7 +1025,7 @@ def deal_bulk_add_tag(*, actor: Any, deals: models.QuerySet[Deal], tag: Tag) -> 
 
 @transaction.atomic
 def deal_bulk_delete(*, actor: Any, deals: models.QuerySet[Deal]) -> int:
-    ids = list(deletable(deals, actor).order_by().values_list("pk", flat=True))
+    ids = list(policy.deletable(deals, actor).order_by().values_list("pk", flat=True))
     for chunk in _chunks(ids):
         Deal.objects.filter(pk__in=chunk).delete()
     for pk in ids:

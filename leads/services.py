@@ -17,11 +17,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import policy
-from accounts.models import Scope, User
+from accounts.models import User
 from contacts import services as contact_services
 from contacts.custom_fields import clean_values
 from contacts.domains import domain_from_email, domain_from_website
@@ -171,36 +171,13 @@ def _sync(target: Lead, source: Lead) -> None:
 
 
 def changeable(queryset: models.QuerySet[Lead], actor: Any) -> models.QuerySet[Lead]:
-    """The rows of ``queryset`` that ``actor`` may change, as one SQL condition
-    (the same rule as ``policy.can_change``), never converted ones."""
-    queryset = queryset.exclude(status=Lead.Status.CONVERTED)
-    edit_shares = policy.shared_pks(actor, Lead, edit=True)
-    condition = Q(pk__in=edit_shares) if edit_shares else Q(pk__in=[])
-    if actor.has_perm("leads.change_lead"):
-        scope = policy.scope_for(actor)
-        if scope == Scope.ALL:
-            return queryset
-        if scope is not None:
-            condition |= Q(owner_id=actor.pk)
-            if scope == Scope.TEAM and actor.team_id is not None:
-                condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
+    """``policy.changeable``, never converted leads (they are read-only)."""
+    return policy.changeable(queryset.exclude(status=Lead.Status.CONVERTED), actor)
 
 
 def deletable(queryset: models.QuerySet[Lead], actor: Any) -> models.QuerySet[Lead]:
-    """The rows of ``queryset`` that ``actor`` may delete (``policy.can_delete``)."""
-    queryset = queryset.exclude(status=Lead.Status.CONVERTED)
-    if not actor.has_perm("leads.delete_lead"):
-        return queryset.none()
-    scope = policy.scope_for(actor)
-    if scope == Scope.ALL:
-        return queryset
-    if scope is None:
-        return queryset.none()
-    condition = Q(owner_id=actor.pk)
-    if scope == Scope.TEAM and actor.team_id is not None:
-        condition |= Q(team_id=actor.team_id)
-    return queryset.filter(condition)
+    """``policy.deletable``, never converted leads (kept as the record of what they became)."""
+    return policy.deletable(queryset.exclude(status=Lead.Status.CONVERTED), actor)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
