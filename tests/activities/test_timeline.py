@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from activities import services
 from activities.models import Activity, Task
-from activities.timeline import BadCursorError, Cursor, timeline_for
+from activities.timeline import SOURCES, BadCursorError, Cursor, timeline_for
 from crm import records
 from deals.models import StageChange
 from leads.models import Lead
@@ -237,7 +237,10 @@ def test_a_page_costs_the_same_queries_for_10_or_200_entries(rep, kind):
     with CaptureQueriesContext(connection) as queries:
         timeline_for(record=big, user=rep, before=page.next_cursor)
     assert counts[0] == counts[1] == len(queries)
-    assert counts[0] <= 6
+    # The keys (one UNION on PostgreSQL, one query per source on SQLite), then the rows of
+    # each table that made the page: activities, tasks, stage changes.
+    key_queries = 1 if connection.vendor == "postgresql" else len(SOURCES) - 1
+    assert counts[0] <= key_queries + 3
 
 
 def test_the_panels_render_on_every_record_page(rf, rep, pipeline):
