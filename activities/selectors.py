@@ -32,6 +32,26 @@ RECORD_MODELS: dict[str, type[models.Model]] = {
 }
 RELATED_SELECT = ("owner", "lead", "contact", "company", "deal")
 
+# Columns a row shows of the people and records it joins: names, and what the policy needs
+# to decide whether the viewer may open a linked record (owner, team, pk). Loading only
+# these keeps a join from reading (and building) the related record's every column.
+PERSON_COLUMNS = ("full_name", "email")
+RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deal": ("name", "owner", "team"),
+    "contact": ("first_name", "last_name", "owner", "team"),
+    "lead": ("first_name", "last_name", "owner", "team"),
+    "company": ("name", "owner", "team"),
+}
+
+
+def with_columns(
+    queryset: models.QuerySet[Any], joins: dict[str, tuple[str, ...]]
+) -> models.QuerySet[Any]:
+    """``queryset`` with every own column and only ``joins``' columns of the rows it joins."""
+    only = [f.name for f in queryset.model._meta.concrete_fields]
+    only += [f"{name}__{column}" for name, columns in joins.items() for column in columns]
+    return queryset.select_related(*joins).only(*only)
+
 
 def record_type(record: models.Model) -> str:
     """``company``, ``contact``, ``lead`` or ``deal``: the record's key in URLs and forms."""
@@ -88,11 +108,16 @@ def record_filter(record: models.Model) -> Q:
 def record_open_tasks(*, record: models.Model, limit: int = 20) -> tuple[list[Task], int]:
     """The record's open tasks, soonest due first (undated last), and how many there are."""
     queryset = Task.objects.open().filter(record_filter(record))
+    kind = record_type(record)
+    joins = {name: columns for name, columns in RECORD_COLUMNS.items() if name != kind}
     rows = list(
-        queryset.select_related(*RELATED_SELECT).order_by(
+        with_columns(queryset, {"owner": PERSON_COLUMNS, **joins}).order_by(
             models.F("due_at").asc(nulls_last=True), "-priority", "id"
         )[: limit + 1]
     )
+    for task in rows:  # the page's own record is not joined: point the rows at it
+        if getattr(task, f"{kind}_id") == record.pk:
+            setattr(task, kind, record)
     total = len(rows) if len(rows) <= limit else queryset.count()
     return rows[:limit], total
 

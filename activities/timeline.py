@@ -27,7 +27,13 @@ from django.utils.text import Truncator
 
 from accounts import policy
 from activities.models import Activity, Task
-from activities.selectors import record_filter, record_type
+from activities.selectors import (
+    PERSON_COLUMNS,
+    RECORD_COLUMNS,
+    record_filter,
+    record_type,
+    with_columns,
+)
 from deals.models import Deal, Stage, StageChange
 from leads.models import Lead
 
@@ -131,25 +137,12 @@ def _keys(queryset: models.QuerySet[Any], time_field: str, kind: str, ctx: _Cont
     )
 
 
-# Columns an entry reads from the people and records a row joins: names, and what the policy
-# needs to decide whether the viewer may open a linked record (owner, team, pk).
-PERSON_COLUMNS = ("full_name", "email")
-RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "deal": ("name", "owner", "team"),
-    "contact": ("first_name", "last_name", "owner", "team"),
-    "lead": ("first_name", "last_name", "owner", "team"),
-    "company": ("name", "owner", "team"),
-}
 LINKED = ("deal", "contact", "lead")  # what an activity or task entry links to
 
 
 def _rows(model: type[models.Model], pks: set[int], joins: dict[str, tuple[str, ...]]) -> Any:
-    """The rows ``pks`` of ``model`` with every own column and only ``joins``' columns of the
-    rows they point to (a join loads a few names, not the related record's every column)."""
-    only = [f.name for f in model._meta.concrete_fields]
-    only += [f"{name}__{column}" for name, columns in joins.items() for column in columns]
-    rows = model._default_manager.filter(pk__in=pks).select_related(*joins).only(*only)
-    return {row.pk: row for row in rows}
+    """The rows ``pks`` of ``model`` by primary key, with the few joined columns entries show."""
+    return {row.pk: row for row in with_columns(model._default_manager.filter(pk__in=pks), joins)}
 
 
 @dataclass

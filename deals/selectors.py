@@ -99,9 +99,16 @@ def deal_card_for_user(*, user: Any, pk: int) -> Deal:
 
 
 def deal_stage_history(*, deal: Deal, limit: int = 50) -> list[StageChange]:
+    stage = ("name", "is_won", "is_lost")
     return list(
         StageChange.objects.filter(deal=deal)
         .select_related("from_stage", "to_stage", "changed_by")
+        .only(
+            *(f.name for f in StageChange._meta.concrete_fields),
+            *(f"{name}__{column}" for name in ("from_stage", "to_stage") for column in stage),
+            "changed_by__full_name",
+            "changed_by__email",
+        )
         .order_by("-changed_at", "-id")[:limit]
     )
 

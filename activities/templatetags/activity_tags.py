@@ -1,12 +1,20 @@
-"""Template helpers for activities and tasks: relative times both ways, due labels."""
+"""Template helpers for activities and tasks: relative times both ways, due labels, and the
+timeline entry (built in Python: a page shows up to a hundred, and the template took
+milliseconds)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
+
+from crm.templatetags.keel import icon
 
 register = template.Library()
 
@@ -83,3 +91,86 @@ def priority_tone(priority: int) -> str:
 @register.filter
 def overdue(task) -> bool:  # type: ignore[no-untyped-def]
     return task is not None and task.is_overdue()
+
+
+def _link(label: str, url: str | None) -> SafeString:
+    return format_html('<a href="{}">{}</a>', url, label) if url else format_html("{}", label)
+
+
+def _entry_meta(entry: Any) -> SafeString:
+    if entry.tone == "meeting":
+        until = (
+            format_html("\u2013{}", timezone.localtime(entry.ends_at).strftime("%H:%M"))
+            if entry.ends_at
+            else ""
+        )
+        where = (
+            format_html(" · {}{}", icon("map-pin", size=13), entry.location)
+            if entry.location
+            else ""
+        )
+        return format_html(
+            '<p class="tl-meta">{}{}{}{}</p>',
+            icon("clock", size=13),
+            when_label(entry.at),
+            until,
+            where,
+        )
+    if entry.tone == "task" and entry.ends_at:
+        return format_html(
+            '<p class="tl-meta">{}Due {}</p>',
+            icon("calendar-clock", size=13),
+            when_label(entry.ends_at),
+        )
+    return SafeString("")
+
+
+@register.simple_tag
+def timeline_entry(entry: Any, fresh: bool = False) -> SafeString:
+    """One ``<li>`` of a record's timeline (``activities.timeline.Entry``)."""
+    who = entry.who or (entry.actor.get_full_name() if entry.actor else "Keel")
+    badges = format_html_join(
+        "", ' <span class="badge badge-{}">{}</span>', ((tone, text) for text, tone in entry.badges)
+    )
+    excerpt = (
+        format_html('<p class="tl-excerpt">{}</p>', linebreaksbr(entry.body, autoescape=True))
+        if entry.body
+        else ""
+    )
+    links = ""
+    if entry.links:
+        links = format_html(
+            '<p class="tl-links">{}</p>',
+            mark_safe(  # noqa: S308 - every piece built by format_html
+                "".join(
+                    format_html(
+                        "<span>{}{}</span>", icon(link.icon, size=13), _link(link.label, link.url)
+                    )
+                    for link in entry.links
+                )
+            ),
+        )
+    return format_html(
+        '<li class="tl-entry tl-{}{}" id="{}">'
+        '<span class="tl-icon">{}</span>'
+        '<div class="tl-body">'
+        '<p class="tl-head"><span class="tl-who">{}</span> {} '
+        '<time class="tl-when" datetime="{}" title="{}">{}</time></p>'
+        '<p class="tl-title">{}{}</p>'
+        "{}{}{}"
+        "</div></li>",
+        entry.tone,
+        " tl-fresh" if fresh else "",
+        entry.dom_id,
+        icon(entry.icon, size=16),
+        who,
+        entry.verb,
+        timezone.localtime(entry.at).isoformat(),
+        exact(entry.at),
+        relative(entry.at),
+        _link(entry.title, entry.url),
+        badges,
+        _entry_meta(entry),
+        excerpt,
+        links,
+    )
