@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from django import template
 from django.conf import settings
@@ -33,6 +33,12 @@ def _icons() -> dict[str, str]:
 @register.simple_tag
 def icon(name: str, label: str = "", size: int = 18, css: str = "") -> SafeString:
     """Inline a Lucide icon; decorative unless ``label`` names it for screen readers."""
+    return _icon(str(name), str(label), int(size), str(css))
+
+
+@lru_cache(maxsize=1024)
+def _icon(name: str, label: str, size: int, css: str) -> SafeString:
+    """The markup of one icon: built once per arguments (a page shows hundreds of icons)."""
     body = _icons().get(name)
     if body is None:
         if settings.DEBUG and _icons():
