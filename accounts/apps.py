@@ -6,7 +6,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import demo
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts import demo, policy
+        from accounts.models import Team, User
         from crm import demo as demo_registry
         from crm import events, navigation
 
@@ -17,3 +20,10 @@ class AccountsConfig(AppConfig):
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )
         demo_registry.register(demo.seed_people, order=0)
+        for model in (User, Team):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    policy.people_changed,
+                    sender=model,
+                    dispatch_uid=f"accounts.people_changed.{model.__name__}.{id(signal)}",
+                )

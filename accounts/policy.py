@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import OwnedRecord, Scope
+from crm import reference
 
 M = TypeVar("M", bound=models.Model)
 
@@ -161,6 +162,46 @@ def assignable_users(user: Any) -> QuerySet[Any]:
     if scope == Scope.TEAM and user.team_id is not None:
         return active.filter(Q(team_id=user.team_id) | Q(pk=user.pk))
     return active.filter(pk=user.pk)
+
+
+def people_key(team_id: int | None = None) -> str:
+    """The ``crm.reference`` key of everyone's or one team's active people."""
+    return "people:all" if team_id is None else f"people:team:{team_id}"
+
+
+def assignable_choices(user: Any) -> list[tuple[str, str]]:
+    """:func:`assignable_users` as ``(pk, name)`` choices for a select box, from the cache
+    (``crm.reference``; ``accounts`` drops the entries when a user or team changes)."""
+    scope = scope_for(user)
+    if scope == Scope.ALL:
+        team_id = None
+    elif scope == Scope.TEAM and user.team_id is not None:
+        team_id = user.team_id
+    else:
+        return [(str(user.pk), str(user))]
+
+    def compute() -> list[tuple[str, str]]:
+        from accounts.models import User
+
+        people = User.objects.active().order_by("full_name").only("id", "full_name", "email")
+        if team_id is not None:
+            people = people.filter(team_id=team_id)
+        return [(str(person.pk), str(person)) for person in people]
+
+    choices: list[tuple[str, str]] = reference.value(people_key(team_id), compute)
+    if all(pk != str(user.pk) for pk, _ in choices):  # assignable_users includes oneself
+        choices = [*choices, (str(user.pk), str(user))]
+    return choices
+
+
+def people_changed(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """Receiver (user or team saved or deleted): drop the cached people choices."""
+    if update_fields and set(update_fields) <= {"last_login"}:
+        return  # signing in changes nobody's name, team or status
+    from accounts.models import Team
+
+    keys = [people_key(), *(people_key(pk) for pk in Team.objects.values_list("pk", flat=True))]
+    reference.forget(keys)
 
 
 def _writable(queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:

@@ -8,12 +8,12 @@ query per kind instead of a walk over everything related.
 from __future__ import annotations
 
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
 from contacts.models import Company, Contact
+from crm.records import record_url
 from deals.models import Deal
 from leads.models import Lead
 
@@ -89,7 +89,7 @@ class Activity(OwnedRecord, RelatedRecords):
         return f"{self.get_kind_display()}: {self.subject}"
 
     def get_absolute_url(self) -> str:
-        return reverse("activities:activity-detail", args=[self.pk])
+        return record_url("activities:activity-detail", self.pk)
 
 
 class TaskQuerySet(models.QuerySet["Task"]):
@@ -157,7 +157,7 @@ class Task(OwnedRecord, RelatedRecords):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("activities:task-detail", args=[self.pk])
+        return record_url("activities:task-detail", self.pk)
 
     @property
     def is_done(self) -> bool:

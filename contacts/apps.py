@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 EVENT_LABELS = {
@@ -20,7 +22,10 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from contacts.demo import seed_companies_and_contacts
+        from contacts.models import CustomField, Tag
         from crm import demo, events, navigation
 
         navigation.register(
@@ -54,3 +59,21 @@ class ContactsConfig(AppConfig):
         for event_type, label in EVENT_LABELS.items():
             events.describe(event_type, label)
         demo.register(seed_companies_and_contacts, order=10)
+        for signal in (post_save, post_delete):
+            signal.connect(fields_changed, sender=CustomField, dispatch_uid=f"cf.{id(signal)}")
+            signal.connect(tags_changed, sender=Tag, dispatch_uid=f"tags.{id(signal)}")
+
+
+def fields_changed(sender: Any, **kwargs: Any) -> None:
+    """Receiver: a custom field was saved or deleted."""
+    from contacts.custom_fields import forget_definitions
+
+    forget_definitions()
+
+
+def tags_changed(sender: Any, **kwargs: Any) -> None:
+    """Receiver: a tag was saved or deleted."""
+    from contacts.listing import TAG_CHOICES
+    from crm import reference
+
+    reference.forget([TAG_CHOICES])

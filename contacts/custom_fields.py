@@ -49,6 +49,7 @@ from django.utils import formats
 from django.utils.text import slugify
 
 from contacts.models import CustomField
+from crm import reference
 
 Type = CustomField.Type
 ENTITIES = tuple(CustomField.Entity.values)
@@ -69,7 +70,14 @@ def definitions(entity: str, *, include_inactive: bool = False) -> list[CustomFi
     queryset = CustomField.objects.filter(entity=entity)
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
-    return list(queryset.order_by("position", "label", "id"))
+    key = f"custom-fields:{entity}:{'all' if include_inactive else 'active'}"
+    return reference.rows(key, queryset.order_by("position", "label", "id"))
+
+
+def forget_definitions() -> None:
+    """Drop the cached definitions (a field was added, changed, reordered or deleted)."""
+    keys = [f"custom-fields:{entity}:{which}" for entity in ENTITIES for which in ("all", "active")]
+    reference.forget(keys, CustomField)
 
 
 def key_for_label(label: str, *, entity: str, taken: Iterable[str] | None = None) -> str:

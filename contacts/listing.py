@@ -9,7 +9,9 @@ from django.db import models
 
 from accounts import policy
 from accounts.models import User
+from contacts import custom_fields
 from contacts.models import CustomField, Tag
+from crm import reference
 from crm.lists import BulkAction, Column, Filter
 
 
@@ -23,20 +25,11 @@ def _memo(user: Any, key: str, compute: Callable[[], Any]) -> Any:
 
 def owner_choices(user: Any) -> list[tuple[str, str]]:
     """People whose records the viewer may filter by: self, the team, or everyone."""
-    return _memo(
-        user,
-        "owners",
-        lambda: [
-            (str(u.pk), str(u))
-            for u in policy.assignable_users(user).only("id", "full_name", "email")
-        ],
-    )
+    return policy.assignable_choices(user)
 
 
 def _definitions(entity: str) -> list[CustomField]:
-    return list(
-        CustomField.objects.filter(entity=entity, is_active=True).order_by("position", "label")
-    )
+    return custom_fields.definitions(entity)
 
 
 def owner_filter() -> Filter:
@@ -49,8 +42,14 @@ def owner_filter() -> Filter:
     )
 
 
+TAG_CHOICES = "tag-choices"  # crm.reference key, dropped when a tag changes
+
+
 def tag_choices(user: Any) -> list[tuple[str, str]]:
-    return [(str(t.pk), t.name) for t in Tag.objects.only("id", "name")]
+    return reference.value(
+        TAG_CHOICES,
+        lambda: [(str(pk), name) for pk, name in Tag.objects.values_list("pk", "name")],
+    )
 
 
 def tag_filter() -> Filter:
@@ -127,7 +126,6 @@ def _custom_display(field: CustomField) -> Callable[[Any], Any]:
         raw = (row.custom or {}).get(field.key)
         if raw in (None, "", []):
             return None
-        from contacts import custom_fields
 
         return custom_fields.display_value(field, raw)
 
@@ -135,7 +133,6 @@ def _custom_display(field: CustomField) -> Callable[[Any], Any]:
 
 
 def _custom_csv(field: CustomField) -> Callable[[Any], Any]:
-    from contacts import custom_fields
 
     return lambda row: custom_fields.csv_value(field, (row.custom or {}).get(field.key))
 
@@ -162,7 +159,6 @@ FILTERABLE = (CustomField.Type.CHOICE, CustomField.Type.MULTI_CHOICE, CustomFiel
 
 def custom_filters(entity: str, user: Any = None) -> list[Filter]:
     """Filters for the choice, multi-choice and yes/no custom fields of ``entity``."""
-    from contacts import custom_fields
 
     if user is not None:
         fields = _memo(user, f"cf_{entity}", lambda: _definitions(entity))

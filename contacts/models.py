@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models.functions import Concat, Lower
-from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
+from crm.records import record_url
 
 
 class Tag(models.Model):
@@ -153,7 +153,7 @@ class Company(OwnedRecord):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("contacts:company-detail", args=[self.pk])
+        return record_url("contacts:company-detail", self.pk)
 
 
 class ContactQuerySet(models.QuerySet["Contact"]):
@@ -217,7 +217,7 @@ class Contact(OwnedRecord):
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_absolute_url(self) -> str:
-        return reverse("contacts:contact-detail", args=[self.pk])
+        return record_url("contacts:contact-detail", self.pk)
 
 
 class ContactPoint(models.Model):

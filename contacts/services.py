@@ -1236,6 +1236,7 @@ def custom_field_reorder(*, actor: Any, entity: str, ids: Sequence[int]) -> None
             moved.append(fields[pk])
     if moved:
         CustomField.objects.bulk_update(moved, ["position"])
+        custom_fields.forget_definitions()  # bulk_update sends no post_save
         publish(
             "custom_field.reordered",
             actor=actor,

@@ -6,7 +6,15 @@ class CrmConfig(AppConfig):
     verbose_name = "Keel kernel"
 
     def ready(self) -> None:
-        from crm import checks, navigation  # noqa: F401 - registers the system checks
+        from django.db.models.signals import post_delete, post_save
+
+        from crm import checks, lists, navigation  # noqa: F401 - registers the system checks
+        from crm.models import SavedView
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lists.saved_views_changed, sender=SavedView, dispatch_uid=f"views.{id(signal)}"
+            )
 
         navigation.register(
             navigation.NavItem(

@@ -18,9 +18,11 @@ Speed at a million rows:
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import json
 import math
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +32,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.http import (
@@ -48,10 +51,12 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
+from crm import reference
 from crm.models import SavedView
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
+ESTIMATE_SECONDS = 60  # how long a big list's estimated count is reused
 MAX_PAGE = 1_000_000
 # Parameters that describe a list's state (saved in a view); the rest are filters.
 STATE_KEYS = {"q", "sort", "cols"}
@@ -304,12 +309,45 @@ class Page:
         return self.number > 1
 
 
+def saved_views_key(user_id: int, list_key: str) -> str:
+    return f"saved-views:{user_id}:{list_key}"
+
+
+def saved_views_changed(sender: Any, instance: SavedView, **kwargs: Any) -> None:
+    """Receiver: a saved view was saved or deleted."""
+    reference.forget([saved_views_key(instance.user_id, instance.list_key)], SavedView)
+
+
+def _changed_key(model: type[models.Model]) -> str:
+    return f"lists:changed:{model._meta.label_lower}"
+
+
+def lists_changed(model: type[models.Model]) -> None:
+    """Many rows of ``model`` changed at once (a bulk action, an import): counts cached by
+    :func:`count_capped` before now are recomputed."""
+    cache.set(_changed_key(model), time.time(), ESTIMATE_SECONDS)
+
+
 def count_capped(queryset: models.QuerySet[Any], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, exact): exact up to ``cap`` rows, the planner's estimate beyond."""
+    """(count, exact): exact up to ``cap`` rows, the planner's estimate beyond.
+
+    Counting to the cap reads ``cap`` index entries (a millisecond or more of PostgreSQL on
+    every page of a big list), so an estimate, which is shown as "About N", is kept in the
+    cache for :data:`ESTIMATE_SECONDS` per query; :func:`lists_changed` makes the next
+    request count again. Exact counts are never cached.
+    """
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    digest = hashlib.sha1(f"{queryset.db}|{cap}|{sql}|{params!r}".encode(), usedforsecurity=False)
+    key, changed_key = f"lists:estimate:{digest.hexdigest()}", _changed_key(queryset.model)
+    found = cache.get_many([key, changed_key])
+    if key in found and found[key][1] > found.get(changed_key, 0):
+        return found[key][0], False
     capped = queryset.order_by().values("pk")[: cap + 1].count()
     if capped <= cap:
         return capped, True
-    return max(estimate_count(queryset), cap + 1), False
+    estimate = max(estimate_count(queryset), cap + 1)
+    cache.set(key, (estimate, time.time()), ESTIMATE_SECONDS)
+    return estimate, False
 
 
 def estimate_count(queryset: models.QuerySet[Any]) -> int:
@@ -477,7 +515,10 @@ def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponseBase:
     if request.method == "POST":
         return _post(request, spec)
     params = request.GET
-    views = list(SavedView.objects.filter(user=user, list_key=spec.key).order_by("name"))
+    views = reference.rows(
+        saved_views_key(user.pk, spec.key),
+        SavedView.objects.filter(user=user, list_key=spec.key).order_by("name"),
+    )
     default = next((v for v in views if v.is_default), None)
     if not params and default is not None:
         return HttpResponseRedirect(
@@ -674,6 +715,7 @@ def _bulk(request: HttpRequest, spec: ListSpec, back: str) -> HttpResponse:
             }
             return render(request, "lists/confirm_bulk.html", ctx)
         changed = action.run(actor=user, queryset=queryset, value=value)
+        lists_changed(queryset.model)
     except _Refused as refused:
         ctx = {"spec": spec, "message": refused.message, "back": back}
         return render(request, "lists/bulk_refused.html", ctx, status=refused.status)

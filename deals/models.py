@@ -9,12 +9,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
 from contacts.models import Company, Contact, Tag
+from crm.records import record_url
 
 
 def default_currency() -> str:
@@ -35,7 +35,7 @@ class Pipeline(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("deals:board", args=[self.pk])
+        return record_url("deals:board", self.pk)
 
 
 class Stage(models.Model):
@@ -146,7 +146,7 @@ class Deal(OwnedRecord):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("deals:deal-detail", args=[self.pk])
+        return record_url("deals:deal-detail", self.pk)
 
     @property
     def idle_since(self):  # type: ignore[no-untyped-def]

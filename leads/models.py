@@ -6,11 +6,11 @@ import secrets
 
 from django.db import models
 from django.db.models.functions import Concat, Lower
-from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
 from contacts.models import Company, Contact, Tag
+from crm.records import record_url
 from deals.models import Deal
 
 
@@ -131,7 +131,7 @@ class Lead(OwnedRecord):
         return self.status == self.Status.CONVERTED
 
     def get_absolute_url(self) -> str:
-        return reverse("leads:lead-detail", args=[self.pk])
+        return record_url("leads:lead-detail", self.pk)
 
 
 def new_form_token() -> str:
@@ -190,7 +190,7 @@ class WebForm(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("leads:webform-detail", args=[self.pk])
+        return record_url("leads:webform-detail", self.pk)
 
 
 class LeadUserObjectPermission(UserObjectPermissionBase):

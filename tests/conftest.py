@@ -8,6 +8,8 @@ skip fails the run.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import os
 
 import pytest
@@ -57,6 +59,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"CI=true: {len(skipped)} test(s) were skipped, and CI must not skip.", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_cache_namespaces = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test reads and writes its own cache keys: rows cached by one test (reference data,
+    list counts) must not outlive its database transaction and show up in the next test."""
+    caches = copy.deepcopy(settings.CACHES)
+    default = caches["default"]
+    default["KEY_PREFIX"] = (
+        f"{default.get('KEY_PREFIX', '')}test{os.getpid()}-{next(_cache_namespaces)}"
+    )
+    settings.CACHES = caches
 
 
 # ---------------------------------------------------------------- personas

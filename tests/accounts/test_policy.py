@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
-from accounts import policy
+from accounts import policy, roles
 from accounts.models import Scope
 from contacts.models import Company
 from deals.models import Deal, DealUserObjectPermission
@@ -140,3 +142,34 @@ def test_changeable_and_deletable_narrow_a_queryset(rep, other_rep, manager, rea
     share(Lead, LeadUserObjectPermission, theirs, rep, "change")
     rep = type(rep).objects.get(pk=rep.pk)
     assert set(policy.changeable(everything, rep)) == {mine, theirs}
+
+
+def _pks(choices):
+    return {int(pk) for pk, _ in choices}
+
+
+def test_assignable_choices_match_assignable_users(rep, other_rep, manager, admin_user):
+    for user in (rep, other_rep, manager, admin_user):
+        assert _pks(policy.assignable_choices(user)) == {
+            u.pk for u in policy.assignable_users(user)
+        }
+
+
+def test_assignable_choices_follow_changes_to_people(manager, rep, north):
+    assert rep.pk in _pks(policy.assignable_choices(manager))
+    rep.is_active = False
+    rep.save()
+    assert rep.pk not in _pks(policy.assignable_choices(manager))
+    newcomer = UserFactory(team=north, full_name="Nia Newcomer", role=roles.SALES_REP)
+    assert newcomer.pk in _pks(policy.assignable_choices(manager))
+    newcomer.full_name = "Nia Renamed"
+    newcomer.save()
+    assert (str(newcomer.pk), "Nia Renamed") in policy.assignable_choices(manager)
+
+
+def test_signing_in_keeps_the_cached_people(manager, rep):
+    policy.assignable_choices(manager)
+    rep.save(update_fields=["last_login"])
+    with CaptureQueriesContext(connection) as queries:
+        policy.assignable_choices(manager)
+    assert len(queries) == 0

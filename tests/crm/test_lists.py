@@ -8,6 +8,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm import lists
@@ -111,6 +113,26 @@ def test_count_is_capped_then_estimated(rep):
     assert not exact
     assert count >= 4
     assert lists.count_capped(Lead.objects.all(), cap=10) == (5, True)
+
+
+def test_an_estimate_is_reused_until_the_list_changes_in_bulk(rep):
+    LeadFactory.create_batch(5, owner=rep)
+    first = lists.count_capped(Lead.objects.all(), cap=3)
+    LeadFactory.create_batch(5, owner=rep)
+    with CaptureQueriesContext(connection) as queries:
+        assert lists.count_capped(Lead.objects.all(), cap=3) == first
+    assert len(queries) == 0  # from the cache: "About N" may lag a minute behind
+    lists.lists_changed(Lead)
+    count, exact = lists.count_capped(Lead.objects.all(), cap=3)
+    assert not exact
+    assert count == 10 or connection.vendor == "postgresql"  # SQLite counts; PG estimates
+
+
+def test_an_exact_count_is_never_cached(rep):
+    LeadFactory.create_batch(2, owner=rep)
+    assert lists.count_capped(Lead.objects.all(), cap=10) == (2, True)
+    LeadFactory(owner=rep)
+    assert lists.count_capped(Lead.objects.all(), cap=10) == (3, True)
 
 
 def test_a_page_past_the_end_is_empty_not_an_error(client_for, rep):
