@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db import models
 
 
 class AccountsConfig(AppConfig):
@@ -6,10 +9,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
-        from accounts import demo, policy
-        from accounts.models import Team, User
+        from accounts import demo
         from crm import demo as demo_registry
         from crm import events, navigation
 
@@ -20,10 +20,26 @@ class AccountsConfig(AppConfig):
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )
         demo_registry.register(demo.seed_people, order=0)
-        for model in (User, Team):
+        connect_cache_receivers()
+
+
+def connect_cache_receivers() -> None:
+    """Model signals only drop cached data (DESIGN.md): grants and the people choices."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from accounts import grants, policy
+    from accounts.models import Role, Team, User
+
+    throughs = (User.groups.through, User.user_permissions.through, Group.permissions.through)
+    for through in throughs:
+        m2m_changed.connect(grants.grants_changed, sender=through, dispatch_uid=f"g.{through}")
+    receivers: list[tuple[Any, tuple[type[models.Model], ...]]] = [
+        (grants.grants_changed, (User, Group, Role, Permission)),
+        (policy.people_changed, (User, Team)),
+    ]
+    for receiver, senders in receivers:
+        for sender in senders:
             for signal in (post_save, post_delete):
-                signal.connect(
-                    policy.people_changed,
-                    sender=model,
-                    dispatch_uid=f"accounts.people_changed.{model.__name__}.{id(signal)}",
-                )
+                uid = f"{receiver.__name__}.{sender.__name__}.{signal}"
+                signal.connect(receiver, sender=sender, dispatch_uid=uid)

@@ -23,12 +23,11 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.grants import grants_for
 from accounts.models import OwnedRecord, Scope
 from crm import reference
 
 M = TypeVar("M", bound=models.Model)
-
-_WIDTH = {Scope.OWN: 0, Scope.TEAM: 1, Scope.ALL: 2}
 
 
 def scope_for(user: Any) -> Scope | None:
@@ -37,18 +36,7 @@ def scope_for(user: Any) -> Scope | None:
         return None
     if user.is_superuser:
         return Scope.ALL
-    cached = getattr(user, "_keel_scope", None)
-    if cached is not None:
-        return cached
-    from accounts.models import Role
-
-    scopes = [
-        Scope(value)
-        for value in Role.objects.filter(group__user=user).values_list("record_scope", flat=True)
-    ]
-    scope = max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
-    user._keel_scope = scope
-    return scope
+    return grants_for(user).scope
 
 
 @cache

@@ -205,7 +205,8 @@ SESSION_COOKIE_AGE = env_int("CRM_SESSION_AGE", 14 * 24 * 3600, min_value=300)
 # ---------------------------------------------------------------- accounts
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with each user's permission set kept in the cache (accounts/grants.py).
+    "accounts.grants.CachedModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
