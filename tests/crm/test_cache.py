@@ -24,3 +24,14 @@ def test_reads_miss_and_writes_are_dropped(cache, caplog):
 
 def test_add_succeeds_so_locks_and_rate_limits_fail_open(cache):
     assert cache.add("lock", True) is True
+
+
+def test_every_cache_object_of_a_server_shares_one_client_and_pool():
+    # Django makes a new cache object per request under ASGI (its handler is context-local);
+    # a pool per object meant a new TCP connection to Redis on every request.
+    options = {"OPTIONS": {"socket_connect_timeout": 0.2}}
+    first, second = ResilientRedisCache(DOWN, options), ResilientRedisCache(DOWN, options)
+    assert first is not second
+    assert first._cache is second._cache
+    other = ResilientRedisCache("redis://127.0.0.1:2/0", options)
+    assert other._cache is not first._cache
