@@ -16,9 +16,7 @@ PRIORITY_BADGES = {1: "plain", 2: "accent", 3: "pending", 4: "fail"}
 
 
 def _queryset(user: Any) -> QuerySet[Task]:
-    return policy.visible(
-        Task.objects.select_related("owner", "lead", "contact", "company", "deal"), user
-    )
+    return policy.visible(Task.objects.select_related("lead", "contact", "company", "deal"), user)
 
 
 def _related(task: Task) -> Any:
@@ -159,6 +157,7 @@ TASKS = ListSpec(
     noun="task",
     noun_plural="tasks",
     queryset=_queryset,
+    prepare=listing.attach_owners,
     columns=_columns,
     default_sort="due",
     filters=_filters,

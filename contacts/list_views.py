@@ -15,7 +15,7 @@ from crm.lists import BulkAction, Column, Filter, ListSpec, list_view
 
 
 def _companies(user: Any) -> QuerySet[Company]:
-    return policy.visible(Company.objects.select_related("owner"), user)
+    return policy.visible(Company.objects.all(), user)
 
 
 def _company_columns(user: Any) -> list[Column]:
@@ -79,6 +79,7 @@ COMPANIES = ListSpec(
     noun="company",
     noun_plural="companies",
     queryset=_companies,
+    prepare=listing.attach_owners,
     columns=_company_columns,
     default_sort="name",
     filters=_company_filters,
@@ -94,7 +95,7 @@ COMPANIES = ListSpec(
 
 
 def _contacts(user: Any) -> QuerySet[Contact]:
-    return policy.visible(Contact.objects.select_related("owner", "company"), user)
+    return policy.visible(Contact.objects.select_related("company"), user)
 
 
 def _contact_columns(user: Any) -> list[Column]:
@@ -166,6 +167,7 @@ CONTACTS = ListSpec(
     noun="contact",
     noun_plural="contacts",
     queryset=_contacts,
+    prepare=listing.attach_owners,
     columns=_contact_columns,
     default_sort="name",
     filters=_contact_filters,

@@ -229,3 +229,8 @@ def delete_action(run: Callable[..., int], permission: str, param: str) -> BulkA
         destructive=True,
         done="{count} deleted.",
     )
+
+
+def attach_owners(rows: list[Any]) -> None:
+    """``ListSpec.prepare`` of the record lists: owners from the cached people list."""
+    policy.attach_people(rows, "owner")

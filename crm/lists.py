@@ -56,6 +56,7 @@ from crm.models import SavedView
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
+EXPORT_BATCH = 2000
 ESTIMATE_SECONDS = 60  # how long a big list's estimated count is reused
 MAX_PAGE = 1_000_000
 # Parameters that describe a list's state (saved in a view); the rest are filters.
@@ -161,6 +162,9 @@ class ListSpec:
     create_permission: str | None = None
     page_size: int = PAGE_SIZE
     prefetch: tuple[str, ...] = ()
+    # Called with each page of rows (and each batch of an export) before cells are built:
+    # fills in related objects from a cache instead of joining them (accounts.policy).
+    prepare: Callable[[list[Any]], None] | None = None
     icon: str = "list"
     empty_text: str = "Nothing here yet."
 
@@ -382,6 +386,8 @@ def page_of(state: ListState, queryset: models.QuerySet[Any]) -> Page:
             rows = rows.prefetch_related(*sorted(lookups))
         rows_by_id = {row.pk: row for row in rows}
     rows_in_order = [rows_by_id[pk] for pk in ids if pk in rows_by_id]
+    if state.spec.prepare is not None and rows_in_order:
+        state.spec.prepare(rows_in_order)
     if state.page == 1 and not has_next:
         total, exact = len(rows_in_order), True
     else:
@@ -502,7 +508,21 @@ def export_rows(state: ListState) -> Iterator[str]:
     lookups = {*state.spec.prefetch, *(p for c in columns for p in c.prefetch)}
     if lookups:
         queryset = queryset.prefetch_related(*sorted(lookups))
-    for row in queryset.iterator(chunk_size=2000):
+    batch: list[Any] = []
+    for row in queryset.iterator(chunk_size=EXPORT_BATCH):
+        batch.append(row)
+        if len(batch) == EXPORT_BATCH:
+            yield from _export_batch(state.spec, columns, writer, batch)
+            batch = []
+    yield from _export_batch(state.spec, columns, writer, batch)
+
+
+def _export_batch(
+    spec: ListSpec, columns: list[Column], writer: Any, rows: list[Any]
+) -> Iterator[str]:
+    if spec.prepare is not None and rows:
+        spec.prepare(rows)
+    for row in rows:
         yield writer.writerow([csv_safe((c.csv or c.value)(row)) for c in columns])
 
 

@@ -16,9 +16,7 @@ STATUS_BADGES = {Deal.Status.OPEN: "accent", Deal.Status.WON: "ok", Deal.Status.
 
 
 def _queryset(user: Any) -> QuerySet[Deal]:
-    return policy.visible(
-        Deal.objects.select_related("owner", "company", "stage", "pipeline"), user
-    )
+    return policy.visible(Deal.objects.select_related("company", "stage", "pipeline"), user)
 
 
 def _stage_choices(user: Any) -> list[tuple[str, str]]:
@@ -144,6 +142,7 @@ DEALS = ListSpec(
     noun="deal",
     noun_plural="deals",
     queryset=_queryset,
+    prepare=listing.attach_owners,
     columns=_columns,
     default_sort="-created",
     filters=_filters,

@@ -25,7 +25,7 @@ STATUS_BADGES = {
 
 
 def _queryset(user: Any):  # type: ignore[no-untyped-def]
-    return policy.visible(Lead.objects.select_related("owner"), user)
+    return policy.visible(Lead.objects.all(), user)
 
 
 def _columns(user: Any) -> list[Column]:
@@ -118,6 +118,7 @@ LEADS = ListSpec(
     noun="lead",
     noun_plural="leads",
     queryset=_queryset,
+    prepare=listing.attach_owners,
     columns=_columns,
     default_sort="-created",
     filters=_filters,
