@@ -19,7 +19,7 @@ from typing import Any
 
 from bench import pages, report, server
 from bench.client import Client, LoginError, log_in
-from bench.measure import Outcome, Throughput, latency, throughput
+from bench.measure import Outcome, Throughput, combine, latency, throughput
 from bench.pages import Page
 
 Sessions = dict[str, dict[str, str]]  # the cookies of each signed-in user, by USERS key
@@ -46,6 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     option("--warmup", "BENCH_WARMUP", "20", int, "untimed requests before them")
     option("--seconds", "BENCH_SECONDS", "10", float, "throughput run per page, 0 skips it")
     option("--concurrency", "BENCH_CONCURRENCY", "8", int, "clients in the throughput run")
+    option("--rounds", "BENCH_ROUNDS", "3", int, "throughput rounds, each running every page")
     option("--pages", "BENCH_PAGES", "", str, "comma-separated page names")
     option(
         "--scale",
@@ -63,7 +64,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = sorted(set(args.pages) - set(known))
     if unknown:
         parser.error(f"unknown pages {', '.join(unknown)}; known: {', '.join(known)}")
-    if args.requests < 2 or args.warmup < 0 or args.seconds < 0 or args.concurrency < 1:
+    if (
+        args.requests < 2
+        or args.warmup < 0
+        or args.seconds < 0
+        or args.concurrency < 1
+        or args.rounds < 1
+    ):
         parser.error("need --requests >= 2, --concurrency >= 1 and no negative numbers")
     if not args.scale > 0:
         parser.error("--scale must be a positive number")
@@ -150,18 +157,21 @@ def measure_throughput(
     sessions: Sessions,
     method: report.Method,
 ) -> list[tuple[Page, Throughput]]:
-    results = []
-    for page in chosen:
-        if page.name not in pages.THROUGHPUT or not method.seconds:
-            continue
-        clients = [client_for(srv, page, sessions) for _ in range(method.clients)]
-        try:
-            with step(f"throughput {page.name}"):
-                results.append((page, throughput(clients, page, seconds=method.seconds)))
-        finally:
-            for client in clients:
-                client.close()
-    return results
+    """Each page under load in ``method.rounds`` rounds: every round runs every page once,
+    the yardstick first, so that each page is compared with the yardstick of its round."""
+    loaded = [page for page in chosen if page.name in pages.THROUGHPUT and method.seconds]
+    loaded.sort(key=lambda page: page.name != pages.YARDSTICK)
+    runs: dict[str, list[Throughput]] = {page.name: [] for page in loaded}
+    for round_number in range(1, method.rounds + 1):
+        for page in loaded:
+            clients = [client_for(srv, page, sessions) for _ in range(method.clients)]
+            try:
+                with step(f"throughput {page.name}, round {round_number} of {method.rounds}"):
+                    runs[page.name].append(throughput(clients, page, seconds=method.seconds))
+            finally:
+                for client in clients:
+                    client.close()
+    return [(page, combine(runs[page.name])) for page in loaded]
 
 
 def measure(
@@ -235,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         clients=args.concurrency,
         seconds=args.seconds,
+        rounds=args.rounds,
         command=report.command_line(argv),
     )
     signal.signal(signal.SIGTERM, stop_on_sigterm)

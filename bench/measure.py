@@ -54,11 +54,33 @@ class Outcome:
 class Throughput:
     outcome: Outcome
     seconds: float  # wall time from the start signal until the last client stopped
+    rounds: tuple[float, ...] = ()  # good responses per second of each round (see combine)
 
     @property
     def per_second(self) -> float:
         """Good responses per second."""
         return len(self.outcome.durations) / self.seconds
+
+
+def combine(runs: list[Throughput]) -> Throughput:
+    """Several runs of one page (rounds interleaved with the other pages') as one, keeping
+    each round's rate so that it can be compared with the same round of another page."""
+    total = Outcome()
+    for run in runs:
+        total.merge(run.outcome)
+    return Throughput(
+        total, sum(run.seconds for run in runs), tuple(run.per_second for run in runs)
+    )
+
+
+def share_of(page: Throughput, reference: Throughput) -> float | None:
+    """The page's rate as a share of the reference's: the median over the rounds of each
+    round's ratio, so that the machine getting faster or slower between rounds (other
+    programs, frequency scaling) does not favour whichever page ran at a good moment."""
+    pairs = list(zip(page.rounds, reference.rounds, strict=False))
+    if pairs:
+        return statistics.median(mine / theirs for mine, theirs in pairs if theirs)
+    return page.per_second / reference.per_second if reference.per_second else None
 
 
 def timed_request(client: Client, page: Page) -> tuple[float, str | None]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
-from bench.measure import Outcome, Throughput
+from bench.measure import Outcome, Throughput, share_of
 from bench.pages import THROUGHPUT_TARGETS, YARDSTICK, Page, note_for
 from bench.server import ROOT, UVICORN_ARGS, redact
 from bench.yardstick import ROWS
@@ -52,6 +52,7 @@ class Method:
     clients: int
     seconds: float
     command: str
+    rounds: int = 1
 
 
 def command_line(argv: list[str]) -> str:
@@ -157,11 +158,16 @@ def latency_table(results: list[tuple[Page, Outcome]]) -> str:
 
 
 def throughput_table(results: list[tuple[Page, Throughput]]) -> str:
-    reference = next((t.per_second for p, t in results if p.name == YARDSTICK), None)
+    reference = next((t for p, t in results if p.name == YARDSTICK), None)
     rows = []
     for page, run in results:
         share = THROUGHPUT_TARGETS.get(page.name)
-        reached = run.per_second / reference if reference else None
+        reached = share_of(run, reference) if reference else None
+        rounds = ""
+        if reference and len(run.rounds) > 1:
+            pairs = zip(run.rounds, reference.rounds, strict=False)
+            each = [mine / theirs for mine, theirs in pairs if theirs]
+            rounds = " (" + ", ".join(f"{r:.2f}" for r in each) + ")"
         rows.append(
             [
                 page.name,
@@ -170,7 +176,7 @@ def throughput_table(results: list[tuple[Page, Throughput]]) -> str:
                 number(run.per_second),
                 number(run.outcome.ms(50)),
                 number(run.outcome.ms(95)),
-                ratio(run.per_second, reference),
+                (f"{reached:.2f}{rounds}" if reached is not None else NONE),
                 f"≥ {share:.2f}, no errors" if share else NONE,
                 NONE
                 if share is None
@@ -251,7 +257,10 @@ def results_markdown(
     if throughput:
         parts.append(
             f"### Throughput\n\n{method.clients} clients at once (threads with a keep-alive "
-            f"connection each) for {method.seconds:g} s per page.\n\n"
+            f"connection each) for {method.seconds:g} s per page, in {method.rounds} "
+            "round(s): each round runs the yardstick, then every other page. req/s is over "
+            "all rounds; ÷ yardstick is the median of the rounds' ratios (each round's rate "
+            "over the yardstick's rate in the same round), the rounds' own in brackets.\n\n"
             + throughput_table(throughput)
         )
     return "\n\n".join(parts) + "\n"

@@ -8,7 +8,7 @@ import pytest
 
 from bench import pages, report, server
 from bench.__main__ import parse_args, resolve
-from bench.measure import Outcome, Throughput
+from bench.measure import Outcome, Throughput, combine, share_of
 from bench.pages import Page
 
 VALUES = {
@@ -107,6 +107,23 @@ def test_results_say_whether_each_target_was_met():
     assert "The rep (rep@keel.test) sees 100,050 leads." in text
     assert "### Not measured\n\n- deal-page (`{deal_path}`): no deal_path" in text
     assert "`seed_demo --scale 1` (loaded by an earlier run): 1,000,000 leads" in text
+
+
+def test_the_throughput_share_is_the_median_of_each_rounds_ratio():
+    def rate(per_second):
+        return Throughput(outcome(*[10] * per_second), 1.0)
+
+    # The machine slowed down during round 2: the rates fell, the ratio did not.
+    yardstick = combine([rate(300), rate(150), rate(310)])
+    page = combine([rate(120), rate(90), rate(124)])
+    assert yardstick.rounds == (300, 150, 310)
+    assert page.per_second == pytest.approx(334 / 3)
+    assert share_of(page, yardstick) == pytest.approx(0.40)  # median of 0.40, 0.60, 0.40
+    assert share_of(rate(100), rate(400)) == pytest.approx(0.25)  # a single run
+    yard = Page("yardstick", "/bench/yardstick/", expect="x")
+    lead = Page("lead-list", "/leads/", expect="x", user="rep")
+    text = report.throughput_table([(yard, yardstick), (lead, page)])
+    assert "| 0.40 (0.40, 0.60, 0.40) | ≥ 0.40, no errors | met |" in text
 
 
 def test_the_scale_option_is_checked():
