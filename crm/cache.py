@@ -47,6 +47,27 @@ def _nothing(*args: Any, **kwargs: Any) -> None:
     return None
 
 
+class SharedRedisCacheClient(RedisCacheClient):
+    """Django's client, making the redis-py ``Redis`` object once per server instead of on
+    every call (its constructor fills a table of a hundred response callbacks)."""
+
+    def __init__(self, servers: Any, **options: Any) -> None:
+        super().__init__(servers, **options)
+        self._redis_objects: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # Django's private helpers, absent from its type stubs.
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
+        client = self._redis_objects.get(index)
+        if client is None:
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+            client = self._redis_objects.setdefault(
+                index,
+                self._client(connection_pool=pool),  # type: ignore[attr-defined]
+            )
+        return client
+
+
 _clients: dict[str, RedisCacheClient] = {}
 _clients_lock = threading.Lock()
 
@@ -59,7 +80,7 @@ class ResilientRedisCache(RedisCache):
         client = _clients.get(key)
         if client is None:
             with _clients_lock:
-                client = _clients.setdefault(key, RedisCacheClient(servers, **options))
+                client = _clients.setdefault(key, SharedRedisCacheClient(servers, **options))
         return client
 
     get = _degrading(RedisCache.get, lambda key, default=None, version=None: default)

@@ -35,3 +35,9 @@ def test_every_cache_object_of_a_server_shares_one_client_and_pool():
     assert first._cache is second._cache
     other = ResilientRedisCache("redis://127.0.0.1:2/0", options)
     assert other._cache is not first._cache
+
+
+def test_the_redis_object_is_made_once_per_server():
+    options = {"OPTIONS": {"socket_connect_timeout": 0.2}}
+    client = ResilientRedisCache(DOWN, options)._cache
+    assert client.get_client("a") is client.get_client("b", write=True)
