@@ -1,4 +1,5 @@
-"""Kernel middleware: request ids, the user's time zone, the access table, htmx toasts."""
+"""Kernel middleware: request ids, the resolved user, the user's time zone, the access table,
+htmx toasts."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 from crm import access, views
 from crm.log import request_id_var
@@ -63,6 +65,31 @@ class HealthProbeMiddleware:
         probe = self.probes.get(request.path) if request.method == "GET" else None
         if probe is not None:
             return probe(request)
+        return self.get_response(request)
+
+
+class ResolvedUserMiddleware:
+    """Put the user itself in ``request.user`` instead of the lazy stand-ins.
+
+    ``AuthenticationMiddleware`` and django-otp each wrap the user in a ``SimpleLazyObject``,
+    so every attribute read goes through two proxies, and a page reads the user thousands of
+    times (templates, the visibility policy, the access table): 5% of a list page's time.
+    Placed after both, this resolves the user once (the session lookup they would make
+    anyway) and stores the real object, as ``django.contrib.auth.login()`` itself does.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        while isinstance(user, LazyObject):
+            lazy: Any = user  # LazyObject's internals are not in Django's type stubs
+            if lazy._wrapped is empty:
+                lazy._setup()
+            user = lazy._wrapped
+        if user is not None:
+            request.user = user
         return self.get_response(request)
 
 

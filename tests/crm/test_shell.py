@@ -92,3 +92,16 @@ def test_security_headers(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+def test_views_get_the_user_itself_not_a_lazy_stand_in(client_for, rep):
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import Client
+    from django.utils.functional import LazyObject
+
+    request = client_for(rep).get("/").wsgi_request
+    assert not isinstance(request.user, LazyObject)
+    assert request.user.pk == rep.pk
+    assert request.user.is_verified() is False  # django-otp's marks survive
+    anonymous = Client().get("/accounts/login/").wsgi_request
+    assert isinstance(anonymous.user, AnonymousUser)
