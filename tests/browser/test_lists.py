@@ -33,6 +33,9 @@ def open_leads(page, email="manager@keel.test"):
     sign_in(page, email)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
     expect(page.get_by_role("heading", name="Leads", level=1)).to_be_visible()
+    # The heading shows before htmx has wired the filter form (DOMContentLoaded): a filter
+    # changed in between would not be sent.
+    page.wait_for_load_state()
 
 
 def rows(page):
