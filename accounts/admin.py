@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import Role, Team, User
+from accounts.models import AuditEntry, Role, Team, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -111,3 +111,23 @@ class RoleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Role | None = None) -> bool:
         return obj is None or not obj.is_system
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only (the model refuses changes anyway)."""
+
+    list_display = ["at", "action", "actor_label", "object_type", "object_label", "ip"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_label", "object_label", "object_id", "ip"]
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False

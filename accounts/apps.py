@@ -20,7 +20,18 @@ class AccountsConfig(AppConfig):
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )
         demo_registry.register(demo.seed_people, order=0)
+        navigation.register(
+            navigation.NavItem(
+                label="Audit log",
+                url_name="accounts:audit-log",
+                icon="scroll-text",
+                section="admin",
+                order=50,
+                permission="accounts.view_auditentry",
+            )
+        )
         connect_cache_receivers()
+        connect_audit_receivers()
 
 
 def connect_cache_receivers() -> None:
@@ -43,3 +54,14 @@ def connect_cache_receivers() -> None:
             for signal in (post_save, post_delete):
                 uid = f"{receiver.__name__}.{sender.__name__}.{signal}"
                 signal.connect(receiver, sender=sender, dispatch_uid=uid)
+
+
+def connect_audit_receivers() -> None:
+    """Sign-ins, sign-outs and failed sign-ins go to the audit log (accounts/audit.py)."""
+    from django.contrib.auth import signals
+
+    from accounts import audit
+
+    signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit.login")
+    signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit.logout")
+    signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit.login_failed")

@@ -216,3 +216,67 @@ class OwnedRecord(models.Model):
         """Set the owner and the denormalised team together (services call this)."""
         self.owner = owner
         self.team_id = owner.team_id if owner is not None else None
+
+
+class AuditImmutableError(Exception):
+    """The audit log is append-only: rows are never changed or deleted through the ORM."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditImmutableError("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError("Audit entries cannot be deleted (see accounts.audit.purge).")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEntry]:
+        raise AuditImmutableError("Audit entries are appended one by one (accounts.audit.record).")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AuditImmutableError("Audit entries cannot be changed.")
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log, chained to the line before it by hash.
+
+    Written only by ``accounts.audit.record``. The actor is kept as an id and the email it
+    had, not a foreign key: a row must outlive its user and never be touched by a cascade.
+    ``changes`` holds what changed (``{"field": [before, after]}``) or the action's details.
+    """
+
+    at = models.DateTimeField()
+    actor_id = models.PositiveBigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.CharField(max_length=45, blank=True)  # as received: it is hashed
+    user_agent = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-id"], name="audit_object_idx"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor_idx"),
+            models.Index(fields=["action", "-id"], name="audit_action_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_label}".rstrip()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutableError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutableError("Audit entries cannot be deleted (see accounts.audit.purge).")

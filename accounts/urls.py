@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import list_views, views
 from crm import access
 
 app_name = "accounts"
@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/theme/", views.theme, name="theme"),
+    path("settings/audit/", list_views.audit_log, name="audit-log"),
 ]
 
 access.declare(
@@ -17,5 +18,6 @@ access.declare(
         "home": access.LOGIN,
         "profile": access.LOGIN,
         "theme": access.LOGIN,
+        "audit-log": access.perm("accounts.view_auditentry"),
     },
 )

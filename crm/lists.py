@@ -577,6 +577,9 @@ def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponseBase:
         "export_url": "?" + state.query(export="csv", page=None),
         "saved_query": state.saved_query(),
         "active_filters": len(state.values) + (1 if state.q else 0),
+        # A flag, not spec.search: templates call callables, and the search function needs
+        # arguments, so {% if spec.search %} was always false and hid the box.
+        "searchable": spec.search is not None,
     }
     status = 400 if state.errors else 200
     template = "lists/list.html"

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "crm.middleware.RequestIdMiddleware",
+    "accounts.audit.AuditContextMiddleware",
     "crm.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -381,6 +382,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.purge_events_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    "accounts.purge-audit-log": {
+        "task": "accounts.tasks.purge_audit_log_task",
+        "schedule": crontab(hour=3, minute=41),
+    },
     # Publishes task.due once per task whose due time has passed (claimed by compare-and-set).
     "activities.publish-due-tasks": {
         "task": "activities.tasks.tasks_publish_due_task",
@@ -392,6 +397,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------- Keel
+# Audit rows older than this many days are purged nightly (the purge is itself audited);
+# 0 keeps them forever.
+CRM_AUDIT_RETENTION_DAYS = env_int("CRM_AUDIT_RETENTION_DAYS", 730, min_value=0)
 # Automation publishes events caused by events; dispatch stops at this depth.
 CRM_EVENT_MAX_DEPTH = env_int("CRM_EVENT_MAX_DEPTH", 8, min_value=1, max_value=50)
 # A pending delivery older than this is re-queued by the sweeper (seconds).

@@ -87,3 +87,12 @@ def test_export_the_filtered_list_as_csv(page, team_leads):
     table = list(csv.reader(io.StringIO(body)))
     assert table[0][:2] == ["Name", "Company"]
     assert sorted(row[0] for row in table[1:]) == ["Ann Able", "Bob Baker"]
+
+
+def test_typing_in_the_search_box_narrows_the_list(page, team_leads):
+    open_leads(page)
+    expect(rows(page)).to_have_count(5)  # header + four leads the manager's team holds
+    page.get_by_role("searchbox", name="Search").fill("baker")
+    expect(rows(page)).to_have_count(2)
+    expect(page.get_by_role("link", name="Bob Baker")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=baker"))

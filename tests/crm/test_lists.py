@@ -85,6 +85,12 @@ def test_owner_filter_offers_only_people_the_viewer_may_see(client_for, rep, oth
     assert response.status_code == 400  # a rep cannot filter by someone outside their scope
 
 
+@pytest.mark.parametrize("url", ["/leads/", "/contacts/", "/companies/", "/deals/", "/tasks/"])
+def test_every_searchable_list_shows_its_search_box(client_for, admin_user, url):
+    page = client_for(admin_user).get(url).content.decode()
+    assert '<label for="list-q">Search</label>' in page
+
+
 def test_free_text_search_matches_every_word(client_for, rep):
     LeadFactory(owner=rep, first_name="Ada", last_name="Lovelace", company_name="Analytical")
     LeadFactory(owner=rep, first_name="Ada", last_name="Byron", company_name="Poetry")
