@@ -32,6 +32,9 @@ class AccountsConfig(AppConfig):
         )
         connect_cache_receivers()
         connect_audit_receivers()
+        from accounts import panels
+
+        panels.register()
 
 
 def connect_cache_receivers() -> None:

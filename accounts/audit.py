@@ -34,6 +34,11 @@ ACTIONS = {
     "auth.logout": "Signed out",
     "auth.login_failed": "Sign-in failed",
     "audit.purged": "Old audit rows purged",
+    "record.created": "Created",
+    "record.updated": "Changed",
+    "record.deleted": "Deleted",
+    "records.bulk_updated": "Changed in bulk",
+    "records.bulk_deleted": "Deleted in bulk",
 }
 
 GENESIS = "0" * 64
@@ -49,6 +54,9 @@ class Client:
 
 _client: contextvars.ContextVar[Client | None] = contextvars.ContextVar(
     "audit_client", default=None
+)
+_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_request", default=None
 )
 
 
@@ -68,9 +76,11 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _client.set(client_of(request))
+        request_token = _request.set(request)
         try:
             return self.get_response(request)
         finally:
+            _request.reset(request_token)
             _client.reset(token)
 
 
@@ -137,25 +147,140 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_label = object_label or str(obj)
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=(actor_label or getattr(actor, "email", ""))[:254],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or "")[:64],
+        object_label=object_label[:200],
+        changes=plain(dict(changes or {})),
+        ip=client.ip,
+        user_agent=client.user_agent[:USER_AGENT_MAX],
+    )
+    if connection.in_atomic_block:  # inside the change's transaction: no savepoint needed
+        return _append(entry)
     with transaction.atomic():
-        _lock()
-        previous = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor_id=actor.pk if actor is not None else None,
-            actor_label=(actor_label or getattr(actor, "email", ""))[:254],
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id or "")[:64],
-            object_label=object_label[:200],
-            changes=plain(dict(changes or {})),
-            ip=client.ip,
-            user_agent=client.user_agent[:USER_AGENT_MAX],
-            prev_hash=previous or GENESIS,
-        )
-        entry.hash = digest(entry)
-        entry.save()
+        return _append(entry)
+
+
+def _append(entry: AuditEntry) -> AuditEntry:
+    _lock()
+    previous = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    entry.prev_hash = previous or GENESIS
+    entry.hash = digest(entry)
+    entry.save()
     return entry
+
+
+# ---------------------------------------------------------------- record changes
+
+# Columns whose changes say nothing to a reader (timestamps Keel keeps, derived text).
+NOT_AUDITED = frozenset({"updated_at", "search_text", "version", "position", "last_activity_at"})
+
+
+def acting_user() -> Any:
+    """Who is acting: the signed-in user of the request being served, else None (a job)."""
+    request = _request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def snapshot(obj: models.Model, names: Any = None) -> dict[str, Any]:
+    """The audited columns of ``obj`` (loaded ones only): field name -> value; the keys of
+    a ``custom`` JSON field are spread out as ``custom.<key>``."""
+    values: dict[str, Any] = {}
+    loaded = obj.get_deferred_fields()
+    for field in obj._meta.concrete_fields:
+        if field.name in NOT_AUDITED or field.primary_key or field.attname in loaded:
+            continue
+        if names is not None and field.name not in names and field.attname not in names:
+            continue
+        value = getattr(obj, field.attname)
+        if field.name == "custom" and isinstance(value, dict):
+            values.update({f"custom.{k}": v for k, v in value.items()})
+        else:
+            values[field.name] = value
+    return plain(values)  # type: ignore[no-any-return]
+
+
+def _before(obj: models.Model) -> dict[str, Any]:
+    loaded: dict[str, Any] = getattr(obj, "_audit_loaded", {})
+    model = type(obj)
+    values: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.attname not in loaded or field.name in NOT_AUDITED or field.primary_key:
+            continue
+        value = loaded[field.attname]
+        if field.name == "custom" and isinstance(value, dict):
+            values.update({f"custom.{k}": v for k, v in value.items()})
+        else:
+            values[field.name] = value
+    return plain(values)  # type: ignore[no-any-return]
+
+
+def record_saved(obj: models.Model, *, created: bool, update_fields: Any = None) -> None:
+    """After ``obj.save()``: a ``record.created`` row with its values, or ``record.updated``
+    with what changed since it was loaded (nothing changed: no row)."""
+    after = snapshot(obj, update_fields)
+    if created:
+        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
+        record("record.created", actor=acting_user(), obj=obj, changes=changes)
+    else:
+        before = _before(obj)
+        keys = after.keys() | (before.keys() if update_fields is None else set())
+        changes = {
+            k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)
+        }
+        if changes:
+            record("record.updated", actor=acting_user(), obj=obj, changes=changes)
+    obj._audit_loaded = {  # type: ignore[attr-defined]
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in obj.get_deferred_fields()
+    }
+
+
+def record_deleted(obj: models.Model, values: dict[str, Any], *, pk: Any, label: str) -> None:
+    changes = {k: [v, None] for k, v in values.items() if v not in (None, "", [], {})}
+    record(
+        "record.deleted",
+        actor=acting_user(),
+        object_type=obj._meta.label_lower,
+        object_id=pk,
+        object_label=label,
+        changes=changes,
+    )
+
+
+BULK_ID_LIMIT = 10_000  # ids listed in one bulk row; the count is always exact
+
+
+def record_bulk(
+    action: str,
+    *,
+    actor: Any,
+    model: type[models.Model],
+    ids: list[Any],
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """One row for a bulk action on ``ids`` of ``model`` (``records.bulk_updated`` or
+    ``records.bulk_deleted``): the change made and which records it touched. Nothing
+    touched: no row."""
+    if not ids:
+        return
+    details: dict[str, Any] = {**(changes or {}), "count": len(ids), "ids": ids[:BULK_ID_LIMIT]}
+    if len(ids) > BULK_ID_LIMIT:
+        details["ids_not_listed"] = len(ids) - BULK_ID_LIMIT
+    noun = model._meta.verbose_name if len(ids) == 1 else model._meta.verbose_name_plural
+    record(
+        action,
+        actor=actor,
+        object_type=model._meta.label_lower,
+        object_label=f"{len(ids):,} {noun}",
+        changes=details,
+    )
 
 
 # ---------------------------------------------------------------- retention

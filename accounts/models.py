@@ -209,8 +209,37 @@ class OwnedRecord(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(default=now, editable=False)
 
+    # Record create, update and delete go to the audit log with before -> after per field
+    # (accounts.audit). Bulk queryset updates bypass save() and are audited by their services.
+    audited = False
+
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if self.audited:
+            from accounts import audit
+
+            audit.record_saved(self, created=creating, update_fields=kwargs.get("update_fields"))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.audited:
+            return super().delete(*args, **kwargs)
+        from accounts import audit
+
+        snapshot, pk, label = audit.snapshot(self), self.pk, str(self)
+        result = super().delete(*args, **kwargs)
+        audit.record_deleted(self, snapshot, pk=pk, label=label)
+        return result
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        if cls.audited:  # what the row held, for the audit row's "before"
+            instance._audit_loaded = dict(zip(field_names, values, strict=True))  # type: ignore[attr-defined]
+        return instance
 
     def assign_owner(self, owner: User | None) -> None:
         """Set the owner and the denormalised team together (services call this)."""

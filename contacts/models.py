@@ -104,6 +104,8 @@ class CompanyQuerySet(models.QuerySet["Company"]):
 
 
 class Company(OwnedRecord):
+    audited = True  # create, update, delete go to the audit log
+
     name = models.CharField(max_length=200)
     domain = models.CharField(
         max_length=200, blank=True, help_text="Web domain, lower case, without www."
@@ -162,6 +164,8 @@ class ContactQuerySet(models.QuerySet["Contact"]):
 
 
 class Contact(OwnedRecord):
+    audited = True  # create, update, delete go to the audit log
+
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100)
     title = models.CharField("job title", max_length=150, blank=True)

@@ -23,7 +23,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts import policy
+from accounts import audit, policy
 from accounts.models import Scope, User
 from contacts import custom_fields
 from contacts.domains import derive_domain, normalize_domain
@@ -1046,6 +1046,13 @@ def _bulk_assign(actor: Any, queryset: models.QuerySet[R], owner: User) -> int:
             actor=actor,
             payload={f"{entity}_id": pk, "from_owner_id": previous, "to_owner_id": owner.pk},
         )
+    audit.record_bulk(
+        "records.bulk_updated",
+        actor=actor,
+        model=model,
+        ids=[pk for pk, _ in rows],
+        changes={"owner": owner.pk},
+    )
     return len(rows)
 
 
@@ -1065,6 +1072,9 @@ def _bulk_add_tag(actor: Any, queryset: models.QuerySet[R], tag: Tag) -> int:
         model.objects.filter(pk__in=chunk).update(updated_at=now)
     for pk in ids:
         publish(f"{entity}.updated", actor=actor, payload={f"{entity}_id": pk, "changed": ["tags"]})
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=model, ids=ids, changes={"tag_added": tag.name}
+    )
     return len(ids)
 
 
@@ -1076,6 +1086,7 @@ def _bulk_delete(actor: Any, queryset: models.QuerySet[R]) -> int:
         model.objects.filter(pk__in=chunk).delete()
     for pk in ids:
         publish(f"{entity}.deleted", actor=actor, payload={f"{entity}_id": pk})
+    audit.record_bulk("records.bulk_deleted", actor=actor, model=model, ids=ids)
     return len(ids)
 
 

@@ -81,6 +81,8 @@ class DealQuerySet(models.QuerySet["Deal"]):
 
 
 class Deal(OwnedRecord):
+    audited = True  # create, update, delete go to the audit log
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         WON = "won", "Won"

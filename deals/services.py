@@ -28,7 +28,7 @@ from django.db import connection, models, transaction
 from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
-from accounts import policy
+from accounts import audit, policy
 from accounts.models import User
 from contacts.custom_fields import clean_values
 from contacts.models import Company, Contact, Tag
@@ -909,6 +909,10 @@ def deal_bulk_assign(*, actor: Any, deals: models.QuerySet[Deal], owner: User) -
             actor=actor,
             payload={"deal_id": pk, "from_owner_id": previous, "to_owner_id": owner.pk},
         )
+    ids = [pk for pk, _ in rows]
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Deal, ids=ids, changes={"owner": owner.pk}
+    )
     return len(rows)
 
 
@@ -1003,7 +1007,13 @@ def deal_bulk_move(
         )
     if not stage.pipeline.is_active:
         raise ValidationError(f"The pipeline {stage.pipeline.name} is deactivated.")
-    return _move_rows(actor, policy.changeable(deals, actor), stage, reason=reason)
+    movable = policy.changeable(deals, actor)
+    ids = list(movable.exclude(stage=stage).order_by().values_list("pk", flat=True))
+    moved = _move_rows(actor, movable, stage, reason=reason)
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Deal, ids=ids, changes={"stage": stage.name}
+    )
+    return moved
 
 
 @transaction.atomic
@@ -1020,6 +1030,9 @@ def deal_bulk_add_tag(*, actor: Any, deals: models.QuerySet[Deal], tag: Tag) -> 
         Deal.objects.filter(pk__in=chunk).update(updated_at=now, version=F("version") + 1)
     for pk in ids:
         publish("deal.updated", actor=actor, payload={"deal_id": pk, "changed": ["tags"]})
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Deal, ids=ids, changes={"tag_added": tag.name}
+    )
     return len(ids)
 
 
@@ -1030,6 +1043,7 @@ def deal_bulk_delete(*, actor: Any, deals: models.QuerySet[Deal]) -> int:
         Deal.objects.filter(pk__in=chunk).delete()
     for pk in ids:
         publish("deal.deleted", actor=actor, payload={"deal_id": pk})
+    audit.record_bulk("records.bulk_deleted", actor=actor, model=Deal, ids=ids)
     return len(ids)
 
 

@@ -23,6 +23,8 @@ class LeadQuerySet(models.QuerySet["Lead"]):
 
 
 class Lead(OwnedRecord):
+    audited = True  # create, update, delete go to the audit log
+
     class Status(models.TextChoices):
         NEW = "new", "New"
         CONTACTED = "contacted", "Contacted"

@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts import policy
+from accounts import audit, policy
 from accounts.models import User
 from contacts import services as contact_services
 from contacts.custom_fields import clean_values
@@ -406,6 +406,10 @@ def lead_bulk_assign(*, actor: Any, leads: models.QuerySet[Lead], owner: User) -
             actor=actor,
             payload={"lead_id": pk, "from_owner_id": previous, "to_owner_id": owner.pk},
         )
+    ids = [pk for pk, _ in rows]
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Lead, ids=ids, changes={"owner": owner.pk}
+    )
     return len(rows)
 
 
@@ -424,6 +428,10 @@ def lead_bulk_set_status(*, actor: Any, leads: models.QuerySet[Lead], status: st
             actor=actor,
             payload={"lead_id": pk, "from": previous, "to": status},
         )
+    ids = [pk for pk, _ in rows]
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Lead, ids=ids, changes={"status": status}
+    )
     return len(rows)
 
 
@@ -439,6 +447,9 @@ def lead_bulk_add_tag(*, actor: Any, leads: models.QuerySet[Lead], tag: Tag) -> 
         Lead.objects.filter(pk__in=chunk).update(updated_at=now)
     for pk in ids:
         publish("lead.updated", actor=actor, payload={"lead_id": pk, "changed": ["tags"]})
+    audit.record_bulk(
+        "records.bulk_updated", actor=actor, model=Lead, ids=ids, changes={"tag_added": tag.name}
+    )
     return len(ids)
 
 
@@ -449,6 +460,7 @@ def lead_bulk_delete(*, actor: Any, leads: models.QuerySet[Lead]) -> int:
         Lead.objects.filter(pk__in=chunk).delete()
     for pk in ids:
         publish("lead.deleted", actor=actor, payload={"lead_id": pk})
+    audit.record_bulk("records.bulk_deleted", actor=actor, model=Lead, ids=ids)
     return len(ids)
 
 
