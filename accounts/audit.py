@@ -206,7 +206,8 @@ def snapshot(obj: models.Model, names: Any = None) -> dict[str, Any]:
 
 
 def _before(obj: models.Model) -> dict[str, Any]:
-    loaded: dict[str, Any] = getattr(obj, "_audit_loaded", {})
+    names, values_loaded = getattr(obj, "_audit_loaded", ((), ()))  # as from_db got them
+    loaded = dict(zip(names, values_loaded, strict=True))
     model = type(obj)
     values: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
@@ -235,11 +236,9 @@ def record_saved(obj: models.Model, *, created: bool, update_fields: Any = None)
         }
         if changes:
             record("record.updated", actor=acting_user(), obj=obj, changes=changes)
-    obj._audit_loaded = {  # type: ignore[attr-defined]
-        f.attname: getattr(obj, f.attname)
-        for f in obj._meta.concrete_fields
-        if f.attname not in obj.get_deferred_fields()
-    }
+    deferred = obj.get_deferred_fields()
+    names = [f.attname for f in obj._meta.concrete_fields if f.attname not in deferred]
+    obj._audit_loaded = (names, [getattr(obj, name) for name in names])  # type: ignore[attr-defined]
 
 
 def record_deleted(obj: models.Model, values: dict[str, Any], *, pk: Any, label: str) -> None:

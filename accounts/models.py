@@ -238,7 +238,7 @@ class OwnedRecord(models.Model):
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
         instance = super().from_db(db, field_names, values)
         if cls.audited:  # what the row held, for the audit row's "before"
-            instance._audit_loaded = dict(zip(field_names, values, strict=True))  # type: ignore[attr-defined]
+            instance._audit_loaded = (field_names, values)  # type: ignore[attr-defined]
         return instance
 
     def assign_owner(self, owner: User | None) -> None:
