@@ -45,8 +45,47 @@ def history_panel(
     }
 
 
+# ---------------------------------------------------------------- who can see this?
+
+EXPLAINABLE = {
+    "company": "contacts.Company",
+    "contact": "contacts.Contact",
+    "lead": "leads.Lead",
+    "deal": "deals.Deal",
+}
+
+
+def access_panel(
+    *, record: models.Model, user: Any, request: HttpRequest | None
+) -> dict[str, Any] | None:
+    """For admins (``accounts.change_user``): pick a person, see whether and why they may
+    see, change and delete this record."""
+    if not user.has_perm("accounts.change_user"):
+        return None
+    from accounts.models import User
+
+    people = User.objects.active().order_by("full_name", "email").only("id", "full_name", "email")
+    return {
+        "record": record,
+        "kind": record._meta.model_name,
+        "people": [(person.pk, str(person)) for person in people],
+        "panel_id": f"access-{record._meta.model_name}-{record.pk}",
+    }
+
+
 def register() -> None:
     for label in RECORD_LABELS:
+        records.register(
+            label,
+            records.Panel(
+                key="access",
+                title="Who can see this?",
+                template="accounts/_access_panel.html",
+                context=access_panel,
+                slot="side",
+                order=90,
+            ),
+        )
         records.register(
             label,
             records.Panel(

@@ -16,6 +16,7 @@ Anything else answers 404, never 403, so that ids reveal nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
@@ -257,3 +258,72 @@ def changeable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
 def deletable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
     """The rows of ``queryset`` that ``user`` may delete."""
     return _writable(queryset, user, "delete")
+
+
+# ---------------------------------------------------------------- explaining
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Whether a user may see, change and delete a record, and why (for admins)."""
+
+    can_view: bool
+    can_change: bool
+    can_delete: bool
+    reasons: list[str]
+
+
+def _roles_of(user: Any) -> list[tuple[str, str]]:
+    from accounts.models import Role
+
+    return list(
+        Role.objects.filter(group__user=user)
+        .order_by("rank", "name")
+        .values_list("name", "record_scope")
+    )
+
+
+def explain(user: Any, obj: OwnedRecord) -> Explanation:
+    """The answers of :func:`can_view`, :func:`can_change` and :func:`can_delete` for
+    ``user`` on ``obj``, with the rule, role, team or share behind each, in plain words."""
+    meta = obj._meta
+    noun = str(meta.verbose_name)
+    view, change, delete = (can_view(user, obj), can_change(user, obj), can_delete(user, obj))
+    if not user.is_active:
+        return Explanation(False, False, False, [f"{user} is deactivated: no access at all."])
+    roles = _roles_of(user)
+    names = ", ".join(name for name, _ in roles) or "no role"
+    reasons = []
+    if user.is_superuser:
+        reasons.append(f"{user} is a superuser: every permission and every record.")
+    elif not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+        reasons.append(f"None of {user}'s roles ({names}) may view {meta.verbose_name_plural}.")
+    scope = scope_for(user)
+    owner_id = getattr(obj, f"{_owner_field(type(obj))}_id")
+    widest = next((name for name, value in roles if value == scope), None)
+    if scope == Scope.ALL and not user.is_superuser:
+        reasons.append(f"The role {widest} sees all records.")
+    elif owner_id == user.pk:
+        reasons.append(f"{user} owns this {noun}.")
+    elif scope == Scope.TEAM and user.team_id is not None and obj.team_id == user.team_id:
+        reasons.append(
+            f"The role {widest} sees its team's records, and this {noun} belongs to {user.team}."
+        )
+    elif scope == Scope.TEAM:
+        reasons.append(f"The role {widest} sees its team's records; this {noun} is another team's.")
+    else:
+        reasons.append(
+            f"{user}'s roles ({names}) see only their own records; this {noun} is someone else's."
+        )
+    if obj.pk in shared_pks(user, type(obj), edit=True):
+        reasons.append(f"It is shared with {user} to edit.")
+    elif obj.pk in shared_pks(user, type(obj)):
+        reasons.append(f"It is shared with {user} to view.")
+    if view and not change:
+        reasons.append(f"{user} may not change it: no edit right on it.")
+    if change and not delete:
+        reasons.append(
+            f"{user} may not delete it: that needs the delete permission and the record "
+            "in the role's scope."
+        )
+    return Explanation(view, change, delete, reasons)

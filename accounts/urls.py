@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/theme/", views.theme, name="theme"),
     path("settings/audit/", list_views.audit_log, name="audit-log"),
+    path("settings/access/explain/", views.access_explain, name="access-explain"),
 ]
 
 access.declare(
@@ -19,5 +20,6 @@ access.declare(
         "profile": access.LOGIN,
         "theme": access.LOGIN,
         "audit-log": access.perm("accounts.view_auditentry"),
+        "access-explain": access.perm("accounts.change_user"),
     },
 )

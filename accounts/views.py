@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -10,9 +11,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import roles, selectors, services
+from accounts import policy, roles, selectors, services
 from accounts.forms import ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
+from accounts.models import User
+from accounts.panels import EXPLAINABLE
 from crm.selectors import delivery_status_counts
 
 HOME_TEMPLATES = {
@@ -83,3 +86,31 @@ def theme(request: AuthenticatedRequest) -> HttpResponse:
     ):
         target = "accounts:home"
     return redirect(target)
+
+
+def access_explain(request: AuthenticatedRequest) -> HttpResponse:
+    """Whether and why a person may see, change and delete a record (admins). The admin
+    must see the record; the answer uses the same policy as every page."""
+    model_label = EXPLAINABLE.get(request.GET.get("record", ""))
+    record_id, person_id = request.GET.get("id", ""), request.GET.get("user", "")
+    if model_label is None or not record_id.isdigit() or not person_id.isdigit():
+        return HttpResponseBadRequest("Choose a company, contact, lead or deal and a person.")
+    model = apps.get_model(model_label)
+    record = policy.get_visible_or_404(model._default_manager.all(), request.user, pk=record_id)
+    person = User.objects.filter(pk=person_id).first()
+    if person is None:
+        return HttpResponseBadRequest("No such person.")
+    explanation = policy.explain(person, record)
+    ctx = {
+        "record": record,
+        "kind": model._meta.verbose_name,
+        "person": person,
+        "explanation": explanation,
+        "rights": [
+            ("View", explanation.can_view),
+            ("Change", explanation.can_change),
+            ("Delete", explanation.can_delete),
+        ],
+    }
+    template = "accounts/_access_result.html" if request.htmx else "accounts/access_explain.html"
+    return render(request, template, ctx)
