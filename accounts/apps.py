@@ -60,7 +60,7 @@ def connect_cache_receivers() -> None:
 
 
 def connect_audit_receivers() -> None:
-    """Sign-ins, sign-outs and failed sign-ins go to the audit log (accounts/audit.py)."""
+    """Sign-ins, sign-outs, failed sign-ins and exports go to the audit log (accounts/audit.py)."""
     from django.contrib.auth import signals
 
     from accounts import audit
@@ -68,3 +68,7 @@ def connect_audit_receivers() -> None:
     signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit.login")
     signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit.logout")
     signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit.login_failed")
+    from crm import lists
+
+    if audit.on_list_export not in lists.EXPORT_LISTENERS:
+        lists.EXPORT_LISTENERS.append(audit.on_list_export)

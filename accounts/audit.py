@@ -39,6 +39,7 @@ ACTIONS = {
     "record.deleted": "Deleted",
     "records.bulk_updated": "Changed in bulk",
     "records.bulk_deleted": "Deleted in bulk",
+    "data.exported": "Exported",
 }
 
 GENESIS = "0" * 64
@@ -392,3 +393,17 @@ def summary(changes: Mapping[str, Any], *, limit: int = 160) -> str:
             parts.append(f"{key}: {value}")
     text = "; ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def on_list_export(*, user: Any, spec: Any, state: Any) -> None:
+    """A list was exported (``crm.lists.EXPORT_LISTENERS``): which list, filters, columns."""
+    record(
+        "data.exported",
+        actor=user,
+        object_type=f"list.{spec.key}",
+        object_label=spec.title,
+        changes={
+            "query": state.saved_query(),
+            "columns": [column.key for column in state.columns if column.exportable],
+        },
+    )

@@ -413,6 +413,9 @@ CRM_PHONE_REGION = env_str("CRM_PHONE_REGION", "US").upper()
 CRM_DEFAULT_CURRENCY = env_str("CRM_DEFAULT_CURRENCY", "USD").upper()
 # Web-to-lead submissions accepted per client address and form in ten minutes.
 CRM_WEB_FORM_RATE = env_int("CRM_WEB_FORM_RATE", 20, min_value=1)
+# Per signed-in user: global searches per minute, list exports per 10 minutes (429 beyond).
+CRM_SEARCH_RATE = env_int("CRM_SEARCH_RATE", 120, min_value=1)
+CRM_EXPORT_RATE = env_int("CRM_EXPORT_RATE", 10, min_value=1)
 
 # ---------------------------------------------------------------- logging
 LOG_LEVEL = env_choice("CRM_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))

@@ -12,7 +12,6 @@ from csp.constants import SELF
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from accounts.http import AuthenticatedRequest
 from contacts.custom_fields import display_rows
 from contacts.phones import display_phone
 from crm import records
+from crm.ratelimit import over_rate
 from leads import duplicates, selectors, services
 from leads.forms import (
     HONEYPOT,
@@ -408,14 +408,8 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _over_rate(request: HttpRequest, web_form: WebForm) -> bool:
     """Count this submission; True once the client passed the form's rate."""
-    key = f"leads:webform-rate:{web_form.pk}:{_client_ip(request)}"
-    try:
-        cache.add(key, 0, timeout=RATE_WINDOW)
-        count = cache.incr(key)
-    except Exception:
-        logger.warning("Web-form rate limit skipped: cache unavailable.", exc_info=True)
-        return False
-    return count > settings.CRM_WEB_FORM_RATE
+    key = f"webform:{web_form.pk}:{_client_ip(request)}"
+    return bool(over_rate(key, limit=settings.CRM_WEB_FORM_RATE, window=RATE_WINDOW))
 
 
 def _wants_json(request: HttpRequest) -> bool:
