@@ -10,6 +10,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -64,7 +65,11 @@ class HealthProbeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         probe = self.probes.get(request.path) if request.method == "GET" else None
         if probe is not None:
-            return probe(request)
+            response = probe(request)
+            # SecurityMiddleware, which would add these, comes after the host check.
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Referrer-Policy"] = settings.SECURE_REFERRER_POLICY
+            return response
         return self.get_response(request)
 
 
