@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import AuditEntry, Role, Team, User
+from accounts.models import AuditEntry, IPAllowRange, Role, Team, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -130,4 +130,23 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+
+@admin.register(IPAllowRange)
+class IPAllowRangeAdmin(admin.ModelAdmin):
+    """Read-only here: changes go through Settings -> IP allowlist, which refuses a change
+    that would lock its author out and writes the audit row."""
+
+    list_display = ["cidr", "role", "note", "created_by", "created_at"]
+    list_filter = ["role"]
+    readonly_fields = ["cidr", "role", "note", "created_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: IPAllowRange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: IPAllowRange | None = None) -> bool:
         return False

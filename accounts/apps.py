@@ -22,6 +22,16 @@ class AccountsConfig(AppConfig):
         demo_registry.register(demo.seed_people, order=0)
         navigation.register(
             navigation.NavItem(
+                label="IP allowlist",
+                url_name="accounts:ip-allowlist",
+                icon="shield-check",
+                section="admin",
+                order=51,
+                permission="accounts.change_ipallowrange",
+            )
+        )
+        navigation.register(
+            navigation.NavItem(
                 label="Audit log",
                 url_name="accounts:audit-log",
                 icon="scroll-text",
@@ -43,13 +53,13 @@ def connect_cache_receivers() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     from accounts import grants, policy
-    from accounts.models import Role, Team, User
+    from accounts.models import IPAllowRange, Role, Team, User
 
     throughs = (User.groups.through, User.user_permissions.through, Group.permissions.through)
     for through in throughs:
         m2m_changed.connect(grants.grants_changed, sender=through, dispatch_uid=f"g.{through}")
     receivers: list[tuple[Any, tuple[type[models.Model], ...]]] = [
-        (grants.grants_changed, (User, Group, Role, Permission)),
+        (grants.grants_changed, (User, Group, Role, Permission, IPAllowRange)),
         (policy.people_changed, (User, Team)),
     ]
     for receiver, senders in receivers:

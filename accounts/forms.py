@@ -8,7 +8,7 @@ from functools import cache
 from django import forms
 from django.conf import settings
 
-from accounts.models import User
+from accounts.models import Role, User
 from crm.forms import FastSelect
 
 
@@ -46,3 +46,20 @@ class ProfileForm(forms.Form):
 
 class ThemeForm(forms.Form):
     theme = forms.ChoiceField(choices=User.Theme.choices)
+
+
+class IPRangeForm(forms.Form):
+    cidr = forms.CharField(
+        label="Network",
+        max_length=50,
+        help_text="An address (203.0.113.7) or a network (203.0.113.0/24, 2001:db8::/32).",
+    )
+    role = forms.ModelChoiceField(
+        label="Applies to",
+        queryset=Role.objects.order_by("rank", "name"),
+        required=False,
+        empty_label="Everyone",
+    )
+    note = forms.CharField(
+        label="Note", max_length=200, required=False, help_text="e.g. Head office"
+    )

@@ -35,6 +35,7 @@ HARMLESS_FIELDS = frozenset({"last_login", "full_name", "timezone", "theme", "pa
 class Grants:
     permissions: frozenset[str]  # "app_label.codename"
     scope: Scope | None  # None: inactive
+    networks: tuple[str, ...] | None = None  # the IP allowlist's; None: any address
 
 
 def _key(user_pk: Any) -> str:
@@ -44,19 +45,23 @@ def _key(user_pk: Any) -> str:
 def _compute(user: Any) -> Grants:
     if not user.is_active:
         return Grants(frozenset(), None)
+    from accounts.allowlist import networks_for
+
+    networks = networks_for(user)
     backend = ModelBackend()
     permissions = frozenset(
         backend.get_user_permissions(user) | backend.get_group_permissions(user)
     )
     if user.is_superuser:
-        return Grants(permissions, Scope.ALL)
+        return Grants(permissions, Scope.ALL, networks)
     from accounts.models import Role
 
     scopes = [
         Scope(value)
         for value in Role.objects.filter(group__user=user).values_list("record_scope", flat=True)
     ]
-    return Grants(permissions, max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN))
+    scope = max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
+    return Grants(permissions, scope, networks)
 
 
 def grants_for(user: Any) -> Grants:

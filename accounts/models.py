@@ -309,3 +309,40 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("Audit entries cannot be deleted (see accounts.audit.purge).")
+
+
+class IPAllowRange(models.Model):
+    """A network people may use Keel from (``accounts.allowlist``): for everyone, or for the
+    holders of one role. With no range at all, every address is allowed."""
+
+    cidr = models.CharField(
+        "network", max_length=50, help_text="e.g. 203.0.113.0/24 or 2001:db8::/32"
+    )
+    role = models.ForeignKey(
+        Role,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ip_ranges",
+        help_text="Empty: the range applies to everyone.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["role__rank", "cidr"]
+        verbose_name = "allowed network"
+        constraints = [
+            models.UniqueConstraint(fields=["cidr", "role"], name="ip_range_unique_per_role"),
+            models.UniqueConstraint(
+                fields=["cidr"],
+                condition=models.Q(role__isnull=True),
+                name="ip_range_unique_global",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cidr} ({self.role or 'everyone'})"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/theme/", views.theme, name="theme"),
     path("settings/audit/", list_views.audit_log, name="audit-log"),
     path("settings/access/explain/", views.access_explain, name="access-explain"),
+    path("settings/ip-allowlist/", views.ip_allowlist, name="ip-allowlist"),
 ]
 
 access.declare(
@@ -21,5 +22,6 @@ access.declare(
         "theme": access.LOGIN,
         "audit-log": access.perm("accounts.view_auditentry"),
         "access-explain": access.perm("accounts.change_user"),
+        "ip-allowlist": access.perm("accounts.change_ipallowrange"),
     },
 )

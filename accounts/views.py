@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy, roles, selectors, services
-from accounts.forms import ProfileForm, ThemeForm
+from accounts import allowlist, audit, policy, roles, selectors, services
+from accounts.forms import IPRangeForm, ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
-from accounts.models import User
+from accounts.models import IPAllowRange, User
 from accounts.panels import EXPLAINABLE
 from crm.selectors import delivery_status_counts
 
@@ -114,3 +115,31 @@ def access_explain(request: AuthenticatedRequest) -> HttpResponse:
     }
     template = "accounts/_access_result.html" if request.htmx else "accounts/access_explain.html"
     return render(request, template, ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def ip_allowlist(request: AuthenticatedRequest) -> HttpResponse:
+    """The networks Keel may be used from: list, add, remove (admins). A change that would
+    lock out the admin making it is refused with a message (400)."""
+    ip = audit.client_of(request).ip
+    form = IPRangeForm(request.POST if request.POST.get("action") == "add" else None)
+    status, problem = 200, ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "remove":
+                found = IPAllowRange.objects.filter(pk=request.POST.get("range") or 0).first()
+                if found is None:
+                    return HttpResponseBadRequest("That network is not on the list.")
+                allowlist.remove_range(actor=request.user, allowed=found, ip=ip)
+                messages.success(request, f"{found.cidr} removed.")
+                return redirect("accounts:ip-allowlist")
+            if form.is_valid():
+                added = allowlist.add_range(actor=request.user, ip=ip, **form.cleaned_data)
+                messages.success(request, f"{added.cidr} allowed for {added.role or 'everyone'}.")
+                return redirect("accounts:ip-allowlist")
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        status = 400
+    ranges = IPAllowRange.objects.select_related("role", "created_by")
+    ctx = {"form": form, "ranges": ranges, "ip": ip, "problem": problem}
+    return render(request, "accounts/ip_allowlist.html", ctx, status=status)

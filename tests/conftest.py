@@ -161,6 +161,7 @@ def standard_roles(transactional_db):
 # The data migrations that grant each domain app's permissions to the standard roles.
 DOMAIN_GRANTS = (
     "accounts.migrations.0005_audit_grant",
+    "accounts.migrations.0007_ip_allowlist_grant",
     "contacts.migrations.0002_grants_and_search",
     "deals.migrations.0002_grants_search_default_pipeline",
     "leads.migrations.0002_grants_and_search",

@@ -124,7 +124,7 @@ def test_assignable_users(rep, other_rep, manager, admin_user):
 def test_visibility_costs_no_extra_queries_per_row(rep, django_assert_num_queries):
     LeadFactory.create_batch(5, owner=rep)
     rep = type(rep).objects.get(pk=rep.pk)
-    with django_assert_num_queries(5):  # grants (2 permission reads, scope), shares, rows
+    with django_assert_num_queries(6):  # grants (permissions x2, scope, networks), shares, rows
         list(policy.visible(Lead.objects.all(), rep))
     with django_assert_num_queries(1):  # grants and shares kept on the user for the request
         list(policy.visible(Lead.objects.all(), rep))
