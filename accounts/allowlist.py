@@ -113,8 +113,9 @@ class IPAllowlistMiddleware:
         if user is not None and user.is_authenticated and user.is_active:
             from accounts.grants import grants_for
 
-            ip = audit.client_of(request).ip
-            if not allows(grants_for(user).networks, ip):
+            networks = grants_for(user).networks
+            ip = audit.client_of(request).ip if networks is not None else ""
+            if networks is not None and not allows(networks, ip):
                 audit.record("auth.ip_blocked", actor=user, changes={"path": request.path[:200]})
                 logout(request)
                 return TemplateResponse(

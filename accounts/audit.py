@@ -53,9 +53,6 @@ class Client:
     user_agent: str
 
 
-_client: contextvars.ContextVar[Client | None] = contextvars.ContextVar(
-    "audit_client", default=None
-)
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
     "audit_request", default=None
 )
@@ -76,13 +73,11 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _client.set(client_of(request))
-        request_token = _request.set(request)
+        token = _request.set(request)  # the client is read from it only when a row is written
         try:
             return self.get_response(request)
         finally:
-            _request.reset(request_token)
-            _client.reset(token)
+            _request.reset(token)
 
 
 # ---------------------------------------------------------------- writing
@@ -141,7 +136,9 @@ def record(
     client: Client | None = None,
 ) -> AuditEntry:
     """Append one row: ``action`` (dotted, e.g. ``auth.login``) by ``actor`` on ``obj``."""
-    client = client or _client.get() or Client("", "")
+    if client is None:
+        request = _request.get()
+        client = client_of(request) if request is not None else Client("", "")
     if actor is not None and getattr(actor, "pk", None) is None:
         actor = None  # AnonymousUser
     if obj is not None:

@@ -201,8 +201,10 @@ else:
         }
     }
 
-# Sessions stay in the database so a Redis outage logs nobody out (STACK-NOTES).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, so a Redis outage logs nobody out (STACK-NOTES); reads
+# come from the cache in front of it (cached_db: a miss or an unreachable Redis reads the
+# table). Revoking a session must go through SessionStore.delete(), which clears both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("CRM_SESSION_AGE", 14 * 24 * 3600, min_value=300)
 
 # ---------------------------------------------------------------- accounts
