@@ -78,6 +78,10 @@ def connect_audit_receivers() -> None:
     signals.user_logged_in.connect(audit.on_login, dispatch_uid="audit.login")
     signals.user_logged_out.connect(audit.on_logout, dispatch_uid="audit.logout")
     signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit.login_failed")
+    from accounts import sessions
+
+    signals.user_logged_in.connect(sessions.on_login, dispatch_uid="sessions.login")
+    signals.user_logged_out.connect(sessions.on_logout, dispatch_uid="sessions.logout")
     from crm import lists
 
     if audit.on_list_export not in lists.EXPORT_LISTENERS:

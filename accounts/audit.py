@@ -40,6 +40,11 @@ ACTIONS = {
     "records.bulk_updated": "Changed in bulk",
     "records.bulk_deleted": "Deleted in bulk",
     "data.exported": "Exported",
+    "auth.session_revoked": "Session ended",
+    "auth.sessions_revoked": "Other sessions ended",
+    "auth.ip_blocked": "Blocked: network not allowed",
+    "security.ip_range_added": "Network allowed",
+    "security.ip_range_removed": "Network removed",
 }
 
 GENESIS = "0" * 64

@@ -346,3 +346,25 @@ class IPAllowRange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cidr} ({self.role or 'everyone'})"
+
+
+class UserSession(models.Model):
+    """A signed-in session as its user sees it: which device, from where, last seen when.
+
+    Django's session row holds the data; this row indexes it by user, which Django's table
+    cannot (``accounts.sessions``). Deleted with the session when it is revoked or signs out.
+    """
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="sessions")
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now)
+    last_seen_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="user_session_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.ip or 'unknown'}"

@@ -6,16 +6,16 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import allowlist, audit, policy, roles, selectors, services
+from accounts import allowlist, audit, policy, roles, selectors, services, sessions
 from accounts.forms import IPRangeForm, ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
-from accounts.models import IPAllowRange, User
+from accounts.models import IPAllowRange, User, UserSession
 from accounts.panels import EXPLAINABLE
 from crm.selectors import delivery_status_counts
 
@@ -143,3 +143,42 @@ def ip_allowlist(request: AuthenticatedRequest) -> HttpResponse:
     ranges = IPAllowRange.objects.select_related("role", "created_by")
     ctx = {"form": form, "ranges": ranges, "ip": ip, "problem": problem}
     return render(request, "accounts/ip_allowlist.html", ctx, status=status)
+
+
+def _sessions_page(request: AuthenticatedRequest, person: User, *, own: bool) -> HttpResponse:
+    current = request.session.session_key if own else None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke-others":
+            count = sessions.revoke_others(actor=request.user, user=person, keep=current)
+            messages.success(request, f"{count} other session{'s' if count != 1 else ''} ended.")
+            return redirect(request.path)
+        found = UserSession.objects.filter(user=person, pk=request.POST.get("session") or 0).first()
+        if action != "revoke" or found is None:
+            return HttpResponseBadRequest("That session does not exist or has already ended.")
+        sessions.revoke(actor=request.user, session=found)
+        if own and found.session_key == current:
+            return redirect("account_login")
+        messages.success(request, "Session ended: that browser is signed out.")
+        return redirect(request.path)
+    ctx = {
+        "person": person,
+        "own": own,
+        "devices": sessions.sessions_of(person, current_key=current),
+    }
+    return render(request, "accounts/sessions.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
+    """Where one is signed in; end one session or all the others."""
+    return _sessions_page(request, request.user, own=True)
+
+
+@require_http_methods(["GET", "POST"])
+def user_sessions(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """An admin's view of someone's sessions, to end them."""
+    person = User.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such person.")
+    return _sessions_page(request, person, own=person.pk == request.user.pk)
