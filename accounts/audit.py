@@ -42,6 +42,7 @@ ACTIONS = {
     "data.exported": "Exported",
     "auth.session_revoked": "Session ended",
     "auth.sessions_revoked": "Other sessions ended",
+    "auth.session_expired": "Session expired",
     "auth.ip_blocked": "Blocked: network not allowed",
     "security.ip_range_added": "Network allowed",
     "security.ip_range_removed": "Network removed",

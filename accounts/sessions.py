@@ -15,6 +15,9 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +28,7 @@ from accounts.models import UserSession
 
 SEEN_EVERY = 60  # seconds between two updates of a session's "last seen"
 SEEN_KEY = "_keel_seen"
+STARTED_KEY = "_keel_signed_in"
 
 
 def _store(session_key: str | None = None) -> Any:
@@ -51,6 +55,7 @@ def _seen(request: HttpRequest, user: Any) -> None:
 def on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     """Receiver: record the new session (Django has just rotated its key)."""
     if request is not None and hasattr(request, "session"):
+        request.session[STARTED_KEY] = int(time.time())
         request.session.save()  # the rotated key exists only once saved
         _seen(request, user)
 
@@ -60,8 +65,20 @@ def on_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
         UserSession.objects.filter(session_key=request.session.session_key).delete()
 
 
+def _expired(request: HttpRequest, now: float) -> str:
+    """Why the session must end: "idle", "lifetime", or "" while it may go on."""
+    seen = request.session.get(SEEN_KEY)
+    started = request.session.get(STARTED_KEY)
+    if seen and now - seen > settings.CRM_SESSION_IDLE:
+        return "idle"
+    if started and now - started > settings.SESSION_COOKIE_AGE:
+        return "lifetime"
+    return ""
+
+
 class SessionActivityMiddleware:
-    """Refresh the signed-in session's "last seen" (and address) once a minute."""
+    """End a session idle longer than ``CRM_SESSION_IDLE`` or older than ``CRM_SESSION_AGE``
+    since sign-in; otherwise refresh its "last seen" (and address) once a minute."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
@@ -69,10 +86,26 @@ class SessionActivityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            seen = request.session.get(SEEN_KEY, 0)
-            if time.time() - seen > SEEN_EVERY:
+            now = time.time()
+            reason = _expired(request, now)
+            if reason:
+                return self._end(request, user, reason)
+            if now - request.session.get(SEEN_KEY, 0) > SEEN_EVERY:
                 _seen(request, user)
         return self.get_response(request)
+
+    def _end(self, request: HttpRequest, user: Any, reason: str) -> HttpResponse:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+        audit.record("auth.session_expired", actor=user, changes={"reason": reason})
+        request.session.flush()
+        request.user = AnonymousUser()
+        text = (
+            "You were signed out after a while without activity."
+            if reason == "idle"
+            else "Your sign-in had reached its maximum age."
+        )
+        messages.info(request, f"{text} Sign in again to go on.")
+        return redirect_to_login(request.get_full_path())
 
 
 # ---------------------------------------------------------------- listing and revoking

@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "accounts.audit.AuditContextMiddleware",
     "crm.middleware.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that answers made by later middleware (IP block, expired session) carry them.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,12 +106,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "crm.middleware.ResolvedUserMiddleware",
     "accounts.allowlist.IPAllowlistMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.UserTimezoneMiddleware",
     "crm.middleware.AccessMiddleware",
@@ -207,6 +208,8 @@ else:
 # table). Revoking a session must go through SessionStore.delete(), which clears both.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("CRM_SESSION_AGE", 14 * 24 * 3600, min_value=300)
+# A session unused for this long is ended (accounts.sessions), whatever its age.
+CRM_SESSION_IDLE = env_int("CRM_SESSION_IDLE", 12 * 3600, min_value=300)
 
 # ---------------------------------------------------------------- accounts
 AUTH_USER_MODEL = "accounts.User"

@@ -104,3 +104,11 @@ def test_bad_input_answers_400(client_for, admin_user):
 def test_only_admins_open_the_page(client_for, manager, rep):
     assert client_for(manager).get(PAGE).status_code == 403
     assert client_for(rep).get(PAGE).status_code == 403
+
+
+def test_the_block_page_carries_the_security_headers(client_for, admin_user):
+    IPAllowRange.objects.create(cidr=OFFICE)
+    blocked = client_for(admin_user).get(HOME, REMOTE_ADDR="198.51.100.1")
+    assert blocked.status_code == 403
+    assert blocked["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in blocked["Content-Security-Policy"]

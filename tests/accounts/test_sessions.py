@@ -80,3 +80,41 @@ def test_an_admin_ends_someones_sessions(admin_user, rep, manager):
     assert victim.get(HOME).status_code == 302
     row = AuditEntry.objects.get(action="auth.sessions_revoked")
     assert (row.actor_id, row.object_id) == (admin_user.pk, str(rep.pk))
+
+
+def age(client, **ago):
+    """Move the session's clock marks into the past by ``ago`` seconds."""
+    session = client.session
+    for key, seconds in ago.items():
+        session[key] = session[key] - seconds
+    session.save()
+
+
+def test_an_idle_session_ends_on_its_next_request(rep, settings):
+    settings.CRM_SESSION_IDLE = 3600
+    client = signed_in(rep)
+    assert client.get(HOME).status_code == 200
+    age(client, **{sessions.SEEN_KEY: 3601})
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert client.get(HOME).status_code == 302  # really signed out
+    row = AuditEntry.objects.get(action="auth.session_expired")
+    assert (row.actor_id, row.changes) == (rep.pk, {"reason": "idle"})
+    assert not UserSession.objects.filter(user=rep).exists()
+
+
+def test_a_session_past_its_maximum_age_ends_even_when_used(rep, settings):
+    settings.SESSION_COOKIE_AGE = 7200
+    client = signed_in(rep)
+    age(client, **{sessions.STARTED_KEY: 7201})
+    assert client.get(HOME).status_code == 302
+    assert AuditEntry.objects.get(action="auth.session_expired").changes == {"reason": "lifetime"}
+
+
+def test_a_recent_session_goes_on(rep, settings):
+    settings.CRM_SESSION_IDLE = 3600
+    client = signed_in(rep)
+    age(client, **{sessions.SEEN_KEY: 1800})
+    assert client.get(HOME).status_code == 200
+    assert not AuditEntry.objects.filter(action="auth.session_expired").exists()
