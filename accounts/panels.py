@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
 
@@ -26,16 +27,17 @@ def history_panel(
             object_type=record._meta.label_lower, object_id=str(record.pk)
         ).order_by("-id")[: LIMIT + 1]
     )
+    shown = rows[:LIMIT]
+    names = _related_names(type(record), shown)
     entries = [
         {
             "entry": entry,
             "label": audit.ACTIONS.get(entry.action, entry.action),
             "changes": [
-                (key, *(value if isinstance(value, list) and len(value) == 2 else (None, value)))
-                for key, value in entry.changes.items()
+                _readable(type(record), key, value, names) for key, value in entry.changes.items()
             ],
         }
-        for entry in rows[:LIMIT]
+        for entry in shown
     ]
     return {
         "record": record,
@@ -43,6 +45,51 @@ def history_panel(
         "more": len(rows) > LIMIT,
         "panel_id": f"history-{record._meta.model_name}-{record.pk}",
     }
+
+
+def _field(model: type[models.Model], key: str) -> Any:
+    try:
+        return model._meta.get_field(key)
+    except FieldDoesNotExist:  # custom.<key>, or a field since removed
+        return None
+
+
+def _related_names(
+    model: type[models.Model], entries: list[AuditEntry]
+) -> dict[tuple[str, Any], str]:
+    """Names for the ids foreign keys held in ``entries``' changes: one query per model."""
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for entry in entries:
+        for key, value in entry.changes.items():
+            field = _field(model, key)
+            if field is not None and field.many_to_one and isinstance(value, list):
+                wanted.setdefault(field.related_model, set()).update(v for v in value if v)
+    names = {}
+    for related, ids in wanted.items():
+        for pk, obj in related._default_manager.in_bulk(list(ids)).items():
+            names[(related._meta.label_lower, pk)] = str(obj)
+    return names
+
+
+def _readable(
+    model: type[models.Model], key: str, value: Any, names: dict[tuple[str, Any], str]
+) -> tuple[str, Any, Any]:
+    """``(label, before, after)`` for one change: the field's name as the forms show it and,
+    for a link to another record, that record's name (``#id`` once it is gone)."""
+    before, after = value if isinstance(value, list) and len(value) == 2 else (None, value)
+    field = _field(model, key)
+    if field is None:
+        label = key.replace("custom.", "").replace("_", " ")
+        return label[:1].upper() + label[1:], before, after
+    label = str(field.verbose_name)
+    if field.many_to_one:
+        kind = field.related_model._meta.label_lower
+
+        def name(pk: Any) -> Any:
+            return names.get((kind, pk), f"#{pk}") if pk else None
+
+        before, after = name(before), name(after)
+    return label[:1].upper() + label[1:], before, after
 
 
 # ---------------------------------------------------------------- who can see this?

@@ -96,7 +96,7 @@ def test_the_history_section_shows_changes_to_admins_only(client_for, admin_user
     page = client_for(admin_user).get(lead.get_absolute_url()).content.decode()
     assert "History" in page
     assert "Initech" in page
-    assert "company_name" in page
+    assert '<th scope="row">Company</th>' in page  # the field as the forms name it
     rep_page = client_for(rep).get(lead.get_absolute_url()).content.decode()
     assert 'class="card history-panel"' not in rep_page
 
@@ -114,3 +114,14 @@ def test_bulk_actions_leave_one_row_naming_every_record(rep, manager):
     assert deleted.changes["count"] == 3
     assert deleted.actor_id == manager.pk
     assert audit.verify().ok
+
+
+def test_the_history_names_the_people_and_records_a_change_points_to(
+    client_for, admin_user, rep, manager
+):
+    lead = LeadFactory(owner=rep)
+    current = Lead.objects.get(pk=lead.pk)
+    current.owner = manager
+    current.save()
+    page = client_for(admin_user).get(lead.get_absolute_url()).content.decode()
+    assert f"<td>{rep}</td><td>{manager}</td>" in page
