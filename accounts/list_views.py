@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import audit
 from accounts.models import AuditEntry, User
-from crm.lists import Column, Filter, ListSpec, list_view
+from crm.lists import Column, Filter, ListSpec, date_range, list_view
 
 
 def _entries(user: Any) -> QuerySet[AuditEntry]:
@@ -49,18 +49,7 @@ def _filters(user: Any) -> list[Filter]:
             choices=_people,
             apply=lambda qs, value: qs.filter(actor_id=value),
         ),
-        Filter(
-            key="at_from",
-            label="From",
-            kind="date_from",
-            apply=lambda qs, value: qs.filter(at__date__gte=value),
-        ),
-        Filter(
-            key="at_to",
-            label="To",
-            kind="date_to",
-            apply=lambda qs, value: qs.filter(at__date__lte=value),
-        ),
+        *date_range("at", "at__date"),
     ]
 
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from accounts import policy
 from activities.models import Task
 from contacts import listing
-from crm.lists import BulkAction, Column, Filter, ListSpec, list_view
+from crm.lists import BulkAction, Column, Filter, ListSpec, choice_filter, date_range, list_view
 
 PRIORITY_BADGES = {1: "plain", 2: "accent", 3: "pending", 4: "fail"}
 
@@ -99,21 +99,10 @@ def _filters(user: Any) -> list[Filter]:
             choices=listing.owner_choices,
             apply=lambda qs, value: qs.filter(owner_id=value),
         ),
-        listing.choice_filter(
+        choice_filter(
             "priority", "Priority", [(str(v), label) for v, label in Task.Priority.choices]
         ),
-        Filter(
-            key="due_from",
-            label="Due from",
-            kind="date_from",
-            apply=lambda qs, value: qs.filter(due_at__date__gte=value),
-        ),
-        Filter(
-            key="due_to",
-            label="Due to",
-            kind="date_to",
-            apply=lambda qs, value: qs.filter(due_at__date__lte=value),
-        ),
+        *date_range("due", "due_at__date", "Due"),
     ]
 
 

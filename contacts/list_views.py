@@ -11,7 +11,7 @@ from accounts import policy
 from contacts import listing
 from contacts.models import Company, CompanySize, Contact, Industry
 from contacts.phones import display_phone
-from crm.lists import BulkAction, Column, Filter, ListSpec, list_view
+from crm.lists import BulkAction, Column, Filter, ListSpec, choice_filter, list_view
 
 
 def _companies(user: Any) -> QuerySet[Company]:
@@ -56,8 +56,8 @@ def _company_columns(user: Any) -> list[Column]:
 def _company_filters(user: Any) -> list[Filter]:
     return [
         listing.owner_filter(),
-        listing.choice_filter("industry", "Industry", Industry.choices),
-        listing.choice_filter("size", "Employees", CompanySize.choices),
+        choice_filter("industry", "Industry", Industry.choices),
+        choice_filter("size", "Employees", CompanySize.choices),
         listing.tag_filter(),
         *listing.custom_filters("company", user),
     ]

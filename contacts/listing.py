@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -59,33 +59,6 @@ def tag_filter() -> Filter:
         kind="choice",
         choices=tag_choices,
         apply=lambda qs, value: qs.filter(tags__id=int(value)),
-    )
-
-
-def date_filters(field: str, label: str) -> list[Filter]:
-    return [
-        Filter(
-            key=f"{field}_from",
-            label=f"{label} from",
-            kind="date_from",
-            apply=lambda qs, value: qs.filter(**{f"{field}__date__gte": value}),
-        ),
-        Filter(
-            key=f"{field}_to",
-            label=f"{label} to",
-            kind="date_to",
-            apply=lambda qs, value: qs.filter(**{f"{field}__date__lte": value}),
-        ),
-    ]
-
-
-def choice_filter(key: str, label: str, choices: Sequence[tuple[str, str]]) -> Filter:
-    return Filter(
-        key=key,
-        label=label,
-        kind="choice",
-        choices=lambda user: list(choices),
-        apply=lambda qs, value: qs.filter(**{key: value}),
     )
 
 

@@ -174,6 +174,42 @@ class ListSpec:
     empty_text: str = "Nothing here yet."
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
+
+
+def date_range(key: str, lookup: str, label: str = "") -> list[Filter]:
+    """Two filters, ``<key>_from`` and ``<key>_to`` ("<label> from", "<label> to"): rows
+    whose ``lookup`` (a date field, or ``<datetime field>__date``) is on or after, on or
+    before the date given."""
+    return [
+        Filter(
+            key=f"{key}_from",
+            label=_sentence(f"{label} from"),
+            kind="date_from",
+            apply=lambda qs, value: qs.filter(**{f"{lookup}__gte": value}),
+        ),
+        Filter(
+            key=f"{key}_to",
+            label=_sentence(f"{label} to"),
+            kind="date_to",
+            apply=lambda qs, value: qs.filter(**{f"{lookup}__lte": value}),
+        ),
+    ]
+
+
+def choice_filter(key: str, label: str, choices: Sequence[tuple[str, str]]) -> Filter:
+    """One of ``choices`` for the field ``key``."""
+    return Filter(
+        key=key,
+        label=label,
+        kind="choice",
+        choices=lambda user: list(choices),
+        apply=lambda qs, value: qs.filter(**{key: value}),
+    )
+
+
 # ---------------------------------------------------------------- state of one request
 
 

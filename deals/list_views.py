@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import policy
 from contacts import listing
-from crm.lists import BulkAction, Column, Filter, ListSpec, list_view
+from crm.lists import BulkAction, Column, Filter, ListSpec, choice_filter, date_range, list_view
 from deals.models import Deal, Pipeline, Stage
 
 STATUS_BADGES = {Deal.Status.OPEN: "accent", Deal.Status.WON: "ok", Deal.Status.LOST: "fail"}
@@ -95,20 +95,9 @@ def _filters(user: Any) -> list[Filter]:
             choices=_stage_choices,
             apply=lambda qs, value: qs.filter(stage_id=int(value)),
         ),
-        listing.choice_filter("status", "Status", Deal.Status.choices),
+        choice_filter("status", "Status", Deal.Status.choices),
         listing.owner_filter(),
-        Filter(
-            key="close_from",
-            label="Closing from",
-            kind="date_from",
-            apply=lambda qs, value: qs.filter(expected_close_date__gte=value),
-        ),
-        Filter(
-            key="close_to",
-            label="Closing to",
-            kind="date_to",
-            apply=lambda qs, value: qs.filter(expected_close_date__lte=value),
-        ),
+        *date_range("close", "expected_close_date", "Closing"),
         listing.tag_filter(),
         *listing.custom_filters("deal", user),
     ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from accounts import policy
 from contacts import listing
 from contacts.phones import display_phone
-from crm.lists import BulkAction, Column, ListSpec, list_view
+from crm.lists import BulkAction, Column, ListSpec, choice_filter, date_range, list_view
 from leads.models import Lead
 
 STATUS_LABELS = dict(Lead.Status.choices)
@@ -80,12 +80,12 @@ def _columns(user: Any) -> list[Column]:
 
 def _filters(user: Any) -> list[listing.Filter]:
     return [
-        listing.choice_filter("status", "Status", Lead.Status.choices),
+        choice_filter("status", "Status", Lead.Status.choices),
         listing.owner_filter(),
-        listing.choice_filter("rating", "Rating", Lead.Rating.choices),
-        listing.choice_filter("source", "Source", Lead.Source.choices),
+        choice_filter("rating", "Rating", Lead.Rating.choices),
+        choice_filter("source", "Source", Lead.Source.choices),
         listing.tag_filter(),
-        *listing.date_filters("created_at", "Created"),
+        *date_range("created_at", "created_at__date", "Created"),
         *listing.custom_filters("lead", user),
     ]
 
