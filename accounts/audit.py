@@ -191,38 +191,44 @@ def acting_user() -> Any:
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def snapshot(obj: models.Model, names: Any = None) -> dict[str, Any]:
-    """The audited columns of ``obj`` (loaded ones only): field name -> value; the keys of
-    a ``custom`` JSON field are spread out as ``custom.<key>``."""
+def _audited(
+    model: type[models.Model], columns: Mapping[str, Any], names: Any = None
+) -> dict[str, Any]:
+    """The audited fields among ``columns`` (attname -> value), optionally only ``names``:
+    field name -> value, with a ``custom`` JSON field spread out as ``custom.<key>``."""
     values: dict[str, Any] = {}
-    loaded = obj.get_deferred_fields()
-    for field in obj._meta.concrete_fields:
-        if field.name in NOT_AUDITED or field.primary_key or field.attname in loaded:
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in NOT_AUDITED or field.attname not in columns:
             continue
         if names is not None and field.name not in names and field.attname not in names:
             continue
-        value = getattr(obj, field.attname)
+        value = columns[field.attname]
         if field.name == "custom" and isinstance(value, dict):
             values.update({f"custom.{k}": v for k, v in value.items()})
         else:
             values[field.name] = value
     return plain(values)  # type: ignore[no-any-return]
+
+
+def _current(obj: models.Model) -> dict[str, Any]:
+    """``obj``'s loaded columns as they are now (deferred ones left out)."""
+    deferred = obj.get_deferred_fields()
+    return {
+        f.attname: getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+        if f.attname not in deferred
+    }
+
+
+def snapshot(obj: models.Model, names: Any = None) -> dict[str, Any]:
+    """The audited values of ``obj`` now (all of them, or only ``names``)."""
+    return _audited(type(obj), _current(obj), names)
 
 
 def _before(obj: models.Model) -> dict[str, Any]:
-    names, values_loaded = getattr(obj, "_audit_loaded", ((), ()))  # as from_db got them
-    loaded = dict(zip(names, values_loaded, strict=True))
-    model = type(obj)
-    values: dict[str, Any] = {}
-    for field in model._meta.concrete_fields:
-        if field.attname not in loaded or field.name in NOT_AUDITED or field.primary_key:
-            continue
-        value = loaded[field.attname]
-        if field.name == "custom" and isinstance(value, dict):
-            values.update({f"custom.{k}": v for k, v in value.items()})
-        else:
-            values[field.name] = value
-    return plain(values)  # type: ignore[no-any-return]
+    """The audited values ``obj`` had when it was loaded (``OwnedRecord.from_db``)."""
+    names, values = getattr(obj, "_audit_loaded", ((), ()))
+    return _audited(type(obj), dict(zip(names, values, strict=True)))
 
 
 def record_saved(obj: models.Model, *, created: bool, update_fields: Any = None) -> None:
@@ -240,9 +246,8 @@ def record_saved(obj: models.Model, *, created: bool, update_fields: Any = None)
         }
         if changes:
             record("record.updated", actor=acting_user(), obj=obj, changes=changes)
-    deferred = obj.get_deferred_fields()
-    names = [f.attname for f in obj._meta.concrete_fields if f.attname not in deferred]
-    obj._audit_loaded = (names, [getattr(obj, name) for name in names])  # type: ignore[attr-defined]
+    current = _current(obj)
+    obj._audit_loaded = (list(current), list(current.values()))  # type: ignore[attr-defined]
 
 
 def record_deleted(obj: models.Model, values: dict[str, Any], *, pk: Any, label: str) -> None:
