@@ -51,6 +51,15 @@ def allows(networks: Iterable[str] | None, ip: str) -> bool:
     return any(address in ipaddress.ip_network(cidr) for cidr in networks)
 
 
+def ranges() -> list[IPAllowRange]:
+    """Every allowed network, for the settings page."""
+    return list(IPAllowRange.objects.select_related("role", "created_by"))
+
+
+def range_by_pk(pk: Any) -> IPAllowRange | None:
+    return IPAllowRange.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
 def _would_lock_out(actor: Any, ip: str, ranges: list[tuple[str, Role | None]]) -> bool:
     roles = set(Role.objects.filter(group__user=actor).values_list("pk", flat=True))
     mine = [cidr for cidr, role in ranges if role is None or role.pk in roles]

@@ -9,7 +9,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
 
-from accounts import audit
+from accounts import audit, policy
 from accounts.models import AuditEntry
 from crm import records
 
@@ -109,13 +109,10 @@ def access_panel(
     see, change and delete this record."""
     if not user.has_perm("accounts.change_user"):
         return None
-    from accounts.models import User
-
-    people = User.objects.active().order_by("full_name", "email").only("id", "full_name", "email")
     return {
         "record": record,
         "kind": record._meta.model_name,
-        "people": [(person.pk, str(person)) for person in people],
+        "people": policy.people_choices(),
         "panel_id": f"access-{record._meta.model_name}-{record.pk}",
     }
 

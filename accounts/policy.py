@@ -159,16 +159,9 @@ def people_key(team_id: int | None = None) -> str:
     return "people:all" if team_id is None else f"people:team:{team_id}"
 
 
-def assignable_choices(user: Any) -> list[tuple[str, str]]:
-    """:func:`assignable_users` as ``(pk, name)`` choices for a select box, from the cache
-    (``crm.reference``; ``accounts`` drops the entries when a user or team changes)."""
-    scope = scope_for(user)
-    if scope == Scope.ALL:
-        team_id = None
-    elif scope == Scope.TEAM and user.team_id is not None:
-        team_id = user.team_id
-    else:
-        return [(str(user.pk), str(user))]
+def people_choices(team_id: int | None = None) -> list[tuple[str, str]]:
+    """Everyone's (or one team's) active people as ``(pk, name)`` choices, by name, from the
+    cache (``crm.reference``; :func:`people_changed` drops them when a user or team changes)."""
 
     def compute() -> list[tuple[str, str]]:
         from accounts.models import User
@@ -178,7 +171,19 @@ def assignable_choices(user: Any) -> list[tuple[str, str]]:
             people = people.filter(team_id=team_id)
         return [(str(person.pk), str(person)) for person in people]
 
-    choices: list[tuple[str, str]] = reference.value(people_key(team_id), compute)
+    return reference.value(people_key(team_id), compute)  # type: ignore[no-any-return]
+
+
+def assignable_choices(user: Any) -> list[tuple[str, str]]:
+    """:func:`assignable_users` as ``(pk, name)`` choices for a select box, from the cache."""
+    scope = scope_for(user)
+    if scope == Scope.ALL:
+        team_id = None
+    elif scope == Scope.TEAM and user.team_id is not None:
+        team_id = user.team_id
+    else:
+        return [(str(user.pk), str(user))]
+    choices = people_choices(team_id)
     if all(pk != str(user.pk) for pk, _ in choices):  # assignable_users includes oneself
         choices = [*choices, (str(user.pk), str(user))]
     return choices

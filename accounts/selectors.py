@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -61,3 +62,8 @@ def users_recently_signed_in(*, limit: int = 8) -> QuerySet[User]:
 def user_activity(*, user: User, limit: int = 8) -> QuerySet[Event]:
     """What this user did lately, newest first (from the event outbox)."""
     return Event.objects.filter(actor=user).order_by("-id")[:limit]
+
+
+def user_by_pk(pk: Any) -> User | None:
+    """The user ``pk`` (active or not), or None; ``pk`` as it came in a request."""
+    return User.objects.filter(pk=pk).first() if str(pk).isdigit() else None

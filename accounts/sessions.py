@@ -151,6 +151,12 @@ def sessions_of(user: Any, *, current_key: str | None = None) -> list[Device]:
     return [Device(row, row.session_key == current_key, describe(row.user_agent)) for row in rows]
 
 
+def session_of(user: Any, pk: Any) -> UserSession | None:
+    """``user``'s session ``pk`` (as it came in a request), or None: nobody reaches
+    another user's session through their own page."""
+    return UserSession.objects.filter(user=user, pk=pk).first() if str(pk).isdigit() else None
+
+
 @transaction.atomic
 def revoke(*, actor: Any, session: UserSession) -> None:
     """End ``session``: its browser is signed out on its next request."""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import allowlist, audit, policy, roles, selectors, services, sessions
 from accounts.forms import IPRangeForm, ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
-from accounts.models import IPAllowRange, User, UserSession
+from accounts.models import User
 from accounts.panels import EXPLAINABLE
 from crm.selectors import delivery_status_counts
 
@@ -98,7 +98,7 @@ def access_explain(request: AuthenticatedRequest) -> HttpResponse:
         return HttpResponseBadRequest("Choose a company, contact, lead or deal and a person.")
     model = apps.get_model(model_label)
     record = policy.get_visible_or_404(model._default_manager.all(), request.user, pk=record_id)
-    person = User.objects.filter(pk=person_id).first()
+    person = selectors.user_by_pk(person_id)
     if person is None:
         return HttpResponseBadRequest("No such person.")
     explanation = policy.explain(person, record)
@@ -127,7 +127,7 @@ def ip_allowlist(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "remove":
-                found = IPAllowRange.objects.filter(pk=request.POST.get("range") or 0).first()
+                found = allowlist.range_by_pk(request.POST.get("range", ""))
                 if found is None:
                     return HttpResponseBadRequest("That network is not on the list.")
                 allowlist.remove_range(actor=request.user, allowed=found, ip=ip)
@@ -140,8 +140,7 @@ def ip_allowlist(request: AuthenticatedRequest) -> HttpResponse:
         except ValidationError as error:
             problem = " ".join(error.messages)
         status = 400
-    ranges = IPAllowRange.objects.select_related("role", "created_by")
-    ctx = {"form": form, "ranges": ranges, "ip": ip, "problem": problem}
+    ctx = {"form": form, "ranges": allowlist.ranges(), "ip": ip, "problem": problem}
     return render(request, "accounts/ip_allowlist.html", ctx, status=status)
 
 
@@ -153,7 +152,7 @@ def _sessions_page(request: AuthenticatedRequest, person: User, *, own: bool) ->
             count = sessions.revoke_others(actor=request.user, user=person, keep=current)
             messages.success(request, f"{count} other session{'s' if count != 1 else ''} ended.")
             return redirect(request.path)
-        found = UserSession.objects.filter(user=person, pk=request.POST.get("session") or 0).first()
+        found = sessions.session_of(person, request.POST.get("session", ""))
         if action != "revoke" or found is None:
             return HttpResponseBadRequest("That session does not exist or has already ended.")
         sessions.revoke(actor=request.user, session=found)
@@ -178,7 +177,7 @@ def my_sessions(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_sessions(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """An admin's view of someone's sessions, to end them."""
-    person = User.objects.filter(pk=pk).first()
+    person = selectors.user_by_pk(pk)
     if person is None:
         raise Http404("No such person.")
     return _sessions_page(request, person, own=person.pk == request.user.pk)
