@@ -131,7 +131,9 @@ def test_an_estimate_is_reused_until_the_list_changes_in_bulk(rep):
     lists.lists_changed(Lead)
     count, exact = lists.count_capped(Lead.objects.all(), cap=3)
     assert not exact
-    assert count == 10 or connection.vendor == "postgresql"  # SQLite counts; PG estimates
+    assert count >= 4  # past the cap, whatever the planner estimates
+    if connection.vendor == "sqlite":
+        assert count == 10  # SQLite counts exactly
 
 
 def test_an_exact_count_is_never_cached(rep):
