@@ -1,5 +1,5 @@
 """What a signed-in user holds: their permissions (direct and through their roles' groups)
-and the widest record scope of their roles.
+and, per record kind, the widest visibility scope of their roles.
 
 Reading them takes three queries, and every page needs them (the access table, the
 navigation, the visibility policy), so they are kept in the cache per user and on the user
@@ -34,12 +34,23 @@ HARMLESS_FIELDS = frozenset({"last_login", "full_name", "timezone", "theme", "pa
 @dataclass(frozen=True)
 class Grants:
     permissions: frozenset[str]  # "app_label.codename"
-    scope: Scope | None  # None: inactive
+    scope: Scope | None  # the default scope (record kinds no role names); None: inactive
     networks: tuple[str, ...] | None = None  # the IP allowlist's; None: any address
+    scopes: tuple[tuple[str, Scope], ...] = ()  # ("leads.lead", scope) per record kind
+
+    def scope_of(self, label: str) -> Scope | None:
+        """The scope on the record kind ``label`` ("leads.lead")."""
+        if self.scope is None:
+            return None
+        return next((scope for kind, scope in self.scopes if kind == label), self.scope)
+
+
+def widest(scopes: Any) -> Scope:
+    return max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
 
 
 def _key(user_pk: Any) -> str:
-    return f"grants:user:{user_pk}"
+    return f"grants:v2:user:{user_pk}"
 
 
 def _compute(user: Any) -> Grants:
@@ -56,12 +67,11 @@ def _compute(user: Any) -> Grants:
         return Grants(permissions, Scope.ALL, networks)
     from accounts.models import Role
 
-    scopes = [
-        Scope(value)
-        for value in Role.objects.filter(group__user=user).values_list("record_scope", flat=True)
-    ]
-    scope = max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
-    return Grants(permissions, scope, networks)
+    held = list(Role.objects.filter(group__user=user).only("record_scope", "entity_scopes"))
+    kinds = sorted({kind for role in held for kind in role.entity_scopes})
+    scopes = tuple((kind, widest(role.scope_of(kind) for role in held)) for kind in kinds)
+    default = widest(Scope(role.record_scope) for role in held)
+    return Grants(permissions, default, networks, scopes)
 
 
 def grants_for(user: Any) -> Grants:

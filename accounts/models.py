@@ -58,7 +58,12 @@ class Role(models.Model):
         max_length=10,
         choices=Scope.choices,
         default=Scope.OWN,
-        help_text="Which companies, contacts, leads, deals and tasks the role sees.",
+        help_text="Which records the role sees where entity_scopes names no other scope.",
+    )
+    entity_scopes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Scope per record kind, e.g. {"leads.lead": "team"} (accounts.rbac).',
     )
 
     class Meta:
@@ -66,6 +71,18 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.entity_scopes, dict) or any(
+            not isinstance(key, str) or value not in Scope.values
+            for key, value in self.entity_scopes.items()
+        ):
+            raise ValidationError({"entity_scopes": "Each record kind needs own, team or all."})
+
+    def scope_of(self, label: str) -> Scope:
+        """The role's scope on the record kind ``label`` ("leads.lead")."""
+        return Scope(self.entity_scopes.get(label, self.record_scope))
 
 
 class UserQuerySet(models.QuerySet["User"]):

@@ -27,18 +27,22 @@ from django.http import Http404
 
 from accounts.grants import grants_for
 from accounts.models import OwnedRecord, Scope
+from accounts.rbac import label_of
 from crm import reference
 
 M = TypeVar("M", bound=models.Model)
 
 
-def scope_for(user: Any) -> Scope | None:
-    """The widest record scope among the user's roles; None for anonymous or inactive."""
+def scope_for(user: Any, model: Any = None) -> Scope | None:
+    """The widest scope among the user's roles on ``model``'s records (a model, an
+    instance or a label such as "leads.lead"; None: the roles' default scope); None for
+    anonymous or inactive users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     if user.is_superuser:
         return Scope.ALL
-    return grants_for(user).scope
+    found = grants_for(user)
+    return found.scope if model is None else found.scope_of(label_of(model))
 
 
 @cache
@@ -80,7 +84,7 @@ def _owner_field(model: type[models.Model]) -> str:
 
 def scope_filter(user: Any, model: type[models.Model]) -> Q | None:
     """The ``Q`` restricting ``model`` to what ``user`` sees; None means everything."""
-    scope = scope_for(user)
+    scope = scope_for(user, model)
     if scope is None:
         return Q(pk__in=[])
     if scope == Scope.ALL:
@@ -109,7 +113,7 @@ def get_visible_or_404(queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
 
 
 def _in_scope(user: Any, obj: OwnedRecord) -> bool:
-    scope = scope_for(user)
+    scope = scope_for(user, obj)
     if scope is None:
         return False
     if scope == Scope.ALL:
@@ -141,11 +145,12 @@ def can_delete(user: Any, obj: models.Model) -> bool:
     )
 
 
-def assignable_users(user: Any) -> QuerySet[Any]:
-    """Whom ``user`` may make the owner of a record: self for reps, the team for managers."""
+def assignable_users(user: Any, model: Any = None) -> QuerySet[Any]:
+    """Whom ``user`` may make the owner of a ``model`` record: self for reps, the team for
+    managers, anyone for those who see all of them (the user's scope on ``model``)."""
     from accounts.models import User
 
-    scope = scope_for(user)
+    scope = scope_for(user, model)
     active = User.objects.active().order_by("full_name")
     if scope == Scope.ALL:
         return active
@@ -174,9 +179,9 @@ def people_choices(team_id: int | None = None) -> list[tuple[str, str]]:
     return reference.value(people_key(team_id), compute)  # type: ignore[no-any-return]
 
 
-def assignable_choices(user: Any) -> list[tuple[str, str]]:
+def assignable_choices(user: Any, model: Any = None) -> list[tuple[str, str]]:
     """:func:`assignable_users` as ``(pk, name)`` choices for a select box, from the cache."""
-    scope = scope_for(user)
+    scope = scope_for(user, model)
     if scope == Scope.ALL:
         team_id = None
     elif scope == Scope.TEAM and user.team_id is not None:
@@ -245,7 +250,7 @@ def _writable(queryset: QuerySet[M], user: Any, action: str) -> QuerySet[M]:
     edit_shares = shared_pks(user, model, edit=True) if action == "change" else []
     condition = Q(pk__in=edit_shares)
     if user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}"):
-        scope = scope_for(user)
+        scope = scope_for(user, model)
         if scope == Scope.ALL:
             return queryset
         if scope is not None:
@@ -278,14 +283,12 @@ class Explanation:
     reasons: list[str]
 
 
-def _roles_of(user: Any) -> list[tuple[str, str]]:
+def _roles_of(user: Any, label: str) -> list[tuple[str, Scope]]:
+    """``(name, scope on the record kind label)`` of each of the user's roles."""
     from accounts.models import Role
 
-    return list(
-        Role.objects.filter(group__user=user)
-        .order_by("rank", "name")
-        .values_list("name", "record_scope")
-    )
+    held = Role.objects.filter(group__user=user).order_by("rank", "name")
+    return [(role.name, role.scope_of(label)) for role in held]
 
 
 def explain(user: Any, obj: OwnedRecord) -> Explanation:
@@ -296,29 +299,32 @@ def explain(user: Any, obj: OwnedRecord) -> Explanation:
     view, change, delete = (can_view(user, obj), can_change(user, obj), can_delete(user, obj))
     if not user.is_active:
         return Explanation(False, False, False, [f"{user} is deactivated: no access at all."])
-    roles = _roles_of(user)
+    roles = _roles_of(user, meta.label_lower)
     names = ", ".join(name for name, _ in roles) or "no role"
     reasons = []
     if user.is_superuser:
         reasons.append(f"{user} is a superuser: every permission and every record.")
     elif not user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
         reasons.append(f"None of {user}'s roles ({names}) may view {meta.verbose_name_plural}.")
-    scope = scope_for(user)
+    scope = scope_for(user, obj)
     owner_id = getattr(obj, f"{_owner_field(type(obj))}_id")
     widest = next((name for name, value in roles if value == scope), None)
+    plural = meta.verbose_name_plural
     if scope == Scope.ALL and not user.is_superuser:
-        reasons.append(f"The role {widest} sees all records.")
+        reasons.append(f"The role {widest} sees all {plural}.")
     elif owner_id == user.pk:
         reasons.append(f"{user} owns this {noun}.")
     elif scope == Scope.TEAM and user.team_id is not None and obj.team_id == user.team_id:
         reasons.append(
-            f"The role {widest} sees its team's records, and this {noun} belongs to {user.team}."
+            f"The role {widest} sees its team's {plural}, and this {noun} belongs to {user.team}."
         )
     elif scope == Scope.TEAM:
-        reasons.append(f"The role {widest} sees its team's records; this {noun} is another team's.")
+        reasons.append(
+            f"The role {widest} sees its team's {plural}; this {noun} is another team's."
+        )
     else:
         reasons.append(
-            f"{user}'s roles ({names}) see only their own records; this {noun} is someone else's."
+            f"{user}'s roles ({names}) see only their own {plural}; this {noun} is someone else's."
         )
     if obj.pk in shared_pks(user, type(obj), edit=True):
         reasons.append(f"It is shared with {user} to edit.")

@@ -133,3 +133,34 @@ def grant_domain(
             ).values_list("codename", flat=True)
         )
         grant(apps, slug, [f"{app_label}.{c}" for c in codenames if c in existing])
+
+
+def grant_alongside(
+    apps: Any,
+    app_label: str,
+    models: Iterable[str],
+    action: str,
+    *,
+    alongside: str,
+    roles: Iterable[str] = (SALES_MANAGER, SALES_REP, SUPPORT_AGENT, READ_ONLY),
+) -> None:
+    """Give ``action`` on each model to those of ``roles`` that hold ``alongside`` on it
+    (e.g. ``bulk_edit`` to every role that may ``change``); the admin gets every permission
+    of the app. For data migrations that add a permission to the matrix."""
+    Permission = apps.get_model("auth", "Permission")
+    Role = apps.get_model("accounts", "Role")
+    ensure_permissions(apps)
+    Role.objects.get(slug=ADMIN).group.permissions.add(
+        *Permission.objects.filter(content_type__app_label=app_label)
+    )
+    for role in Role.objects.filter(slug__in=list(roles)).select_related("group"):
+        held = set(
+            role.group.permissions.filter(content_type__app_label=app_label).values_list(
+                "codename", flat=True
+            )
+        )
+        wanted = [
+            f"{app_label}.{action}_{model}" for model in models if f"{alongside}_{model}" in held
+        ]
+        if wanted:
+            grant(apps, role.slug, wanted)

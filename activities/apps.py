@@ -54,3 +54,7 @@ class ActivitiesConfig(AppConfig):
             events.describe(event_type, label)
         panels.register()
         demo.register(seed_activities, order=40)
+        from accounts import rbac
+
+        rbac.register_entity(rbac.Entity("activities.activity", order=30))
+        rbac.register_entity(rbac.Entity("activities.task", order=31))

@@ -133,7 +133,7 @@ class TaskForm(forms.Form):
             kwargs["initial"] = task_initial(task)
         super().__init__(*args, **kwargs)
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
-        owner.queryset = assignable = policy.assignable_users(user)
+        owner.queryset = assignable = policy.assignable_users(user, Task)
         if task is None:
             owner.initial = user.pk
         elif task.owner_id and not assignable.filter(pk=task.owner_id).exists():
@@ -235,4 +235,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = policy.assignable_users(user)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = policy.assignable_users(
+            user, Task
+        )

@@ -96,7 +96,7 @@ def _filters(user: Any) -> list[Filter]:
             key="owner",
             label="Assignee",
             kind="user",
-            choices=listing.owner_choices,
+            choices=listing.owner_choices("activities.task"),
             apply=lambda qs, value: qs.filter(owner_id=value),
         ),
         choice_filter(
@@ -126,7 +126,9 @@ def _bulk(user: Any) -> list[BulkAction]:
     from activities import services
 
     return [
-        listing.assign_action(services.task_bulk_assign, "activities.change_task", "tasks"),
+        listing.assign_action(
+            services.task_bulk_assign, "activities.change_task", "tasks", model="activities.task"
+        ),
         BulkAction(
             key="complete",
             label="Mark done",
@@ -153,7 +155,8 @@ TASKS = ListSpec(
     search=_search,
     search_placeholder="Task title",
     bulk_actions=_bulk,
-    export_permission="activities.view_task",
+    bulk_permission="activities.bulk_edit_task",
+    export_permission="activities.export_task",
     create_url="activities:task-create",
     create_permission="activities.add_task",
     icon="square-check-big",

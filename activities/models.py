@@ -12,6 +12,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
+from accounts.rbac import record_permissions
 from contacts.models import Company, Contact
 from crm.records import record_url
 from deals.models import Deal
@@ -74,6 +75,7 @@ class Activity(OwnedRecord, RelatedRecords):
 
     class Meta:
         verbose_name_plural = "activities"
+        permissions = record_permissions("activity", "activities")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "-occurred_at", "-id"], name="activity_lead_idx"),
@@ -133,6 +135,7 @@ class Task(OwnedRecord, RelatedRecords):
 
     class Meta:
         ordering = ["completed_at", "due_at", "-priority", "id"]
+        permissions = record_permissions("task", "tasks")
         indexes = [
             models.Index(fields=["owner", "completed_at", "due_at"], name="task_owner_due_idx"),
             models.Index(fields=["team", "completed_at", "due_at"], name="task_team_due_idx"),

@@ -200,14 +200,14 @@ def my_tasks(*, user: Any, now: datetime | None = None, limit: int = 50) -> MyTa
 def calendar_people(user: Any) -> list[User]:
     """Whose calendars ``user`` may open: self for reps, the team for managers, everyone
     for admins (``policy.assignable_users`` draws the same line)."""
-    people = list(policy.assignable_users(user).only("pk", "full_name", "email", "team_id"))
+    people = list(policy.assignable_users(user, Task).only("pk", "full_name", "email", "team_id"))
     if not any(person.pk == user.pk for person in people):
         people.insert(0, user)
     return people
 
 
 def calendar_can_see_everyone(user: Any) -> bool:
-    return policy.scope_for(user) in (Scope.TEAM, Scope.ALL)
+    return policy.scope_for(user, Task) in (Scope.TEAM, Scope.ALL)
 
 
 @dataclass

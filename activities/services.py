@@ -122,7 +122,7 @@ def _check_owner(actor: Any, owner: User | None) -> None:
         return
     if not owner.is_active:
         raise ValidationError({"owner": f"{owner} is deactivated and cannot be given tasks."})
-    if actor is not None and not policy.assignable_users(actor).filter(pk=owner.pk).exists():
+    if actor is not None and not policy.assignable_users(actor, Task).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": f"You may not assign tasks to {owner}."})
 
 

@@ -59,6 +59,28 @@ class ContactsConfig(AppConfig):
         for event_type, label in EVENT_LABELS.items():
             events.describe(event_type, label)
         demo.register(seed_companies_and_contacts, order=10)
+        from accounts import rbac
+
+        rbac.register_entity(rbac.Entity("contacts.company", order=20))
+        rbac.register_entity(rbac.Entity("contacts.contact", order=21))
+        rbac.register_capability(
+            rbac.Capability(
+                "custom_fields",
+                "Custom fields",
+                tuple(f"contacts.{a}_customfield" for a in ("add", "change", "delete")),
+                "Add, change and remove the custom fields of companies and contacts.",
+                order=40,
+            )
+        )
+        rbac.register_capability(
+            rbac.Capability(
+                "tags",
+                "Tags",
+                tuple(f"contacts.{a}_tag" for a in ("view", "add", "change", "delete")),
+                "See, create, rename and delete tags.",
+                order=41,
+            )
+        )
         for signal in (post_save, post_delete):
             signal.connect(fields_changed, sender=CustomField, dispatch_uid=f"cf.{id(signal)}")
             signal.connect(tags_changed, sender=Tag, dispatch_uid=f"tags.{id(signal)}")

@@ -275,8 +275,9 @@ class RecordFormBase(CustomFieldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
-        owner.queryset = policy.assignable_users(user)
-        if policy.scope_for(user) != Scope.ALL:
+        kind = f"contacts.{self.custom_entity}"
+        owner.queryset = policy.assignable_users(user, kind)
+        if policy.scope_for(user, kind) != Scope.ALL:
             # Only someone who sees everything may leave a record unassigned (nobody else
             # would see it).
             owner.required = True

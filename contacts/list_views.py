@@ -55,7 +55,7 @@ def _company_columns(user: Any) -> list[Column]:
 
 def _company_filters(user: Any) -> list[Filter]:
     return [
-        listing.owner_filter(),
+        listing.owner_filter("contacts.company"),
         choice_filter("industry", "Industry", Industry.choices),
         choice_filter("size", "Employees", CompanySize.choices),
         listing.tag_filter(),
@@ -67,7 +67,12 @@ def _company_bulk(user: Any) -> list[BulkAction]:
     from contacts import services
 
     return [
-        listing.assign_action(services.company_bulk_assign, "contacts.change_company", "companies"),
+        listing.assign_action(
+            services.company_bulk_assign,
+            "contacts.change_company",
+            "companies",
+            model="contacts.company",
+        ),
         listing.tag_action(services.company_bulk_add_tag, "contacts.change_company", "companies"),
         listing.delete_action(services.company_bulk_delete, "contacts.delete_company", "companies"),
     ]
@@ -86,6 +91,7 @@ COMPANIES = ListSpec(
     search=listing.search_text,
     search_placeholder="Name, domain or email",
     bulk_actions=_company_bulk,
+    bulk_permission="contacts.bulk_edit_company",
     export_permission="contacts.export_company",
     create_url="contacts:company-create",
     create_permission="contacts.add_company",
@@ -139,7 +145,7 @@ def _contact_columns(user: Any) -> list[Column]:
 
 def _contact_filters(user: Any) -> list[Filter]:
     return [
-        listing.owner_filter(),
+        listing.owner_filter("contacts.contact"),
         listing.tag_filter(),
         Filter(
             key="company",
@@ -155,7 +161,12 @@ def _contact_bulk(user: Any) -> list[BulkAction]:
     from contacts import services
 
     return [
-        listing.assign_action(services.contact_bulk_assign, "contacts.change_contact", "contacts"),
+        listing.assign_action(
+            services.contact_bulk_assign,
+            "contacts.change_contact",
+            "contacts",
+            model="contacts.contact",
+        ),
         listing.tag_action(services.contact_bulk_add_tag, "contacts.change_contact", "contacts"),
         listing.delete_action(services.contact_bulk_delete, "contacts.delete_contact", "contacts"),
     ]
@@ -174,6 +185,7 @@ CONTACTS = ListSpec(
     search=listing.search_text,
     search_placeholder="Name or email",
     bulk_actions=_contact_bulk,
+    bulk_permission="contacts.bulk_edit_contact",
     export_permission="contacts.export_contact",
     create_url="contacts:contact-create",
     create_permission="contacts.add_contact",

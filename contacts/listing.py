@@ -23,21 +23,22 @@ def _memo(user: Any, key: str, compute: Callable[[], Any]) -> Any:
     return getattr(user, attribute)
 
 
-def owner_choices(user: Any) -> list[tuple[str, str]]:
-    """People whose records the viewer may filter by: self, the team, or everyone."""
-    return policy.assignable_choices(user)
+def owner_choices(model: str) -> Callable[[Any], list[tuple[str, str]]]:
+    """People whose ``model`` records ("leads.lead") the viewer may filter by or assign to:
+    self, the team, or everyone (the viewer's scope on that record kind)."""
+    return lambda user: policy.assignable_choices(user, model)
 
 
 def _definitions(entity: str) -> list[CustomField]:
     return custom_fields.definitions(entity)
 
 
-def owner_filter() -> Filter:
+def owner_filter(model: str) -> Filter:
     return Filter(
         key="owner",
         label="Owner",
         kind="user",
-        choices=owner_choices,
+        choices=owner_choices(model),
         apply=lambda qs, value: qs.filter(owner_id=value),
     )
 
@@ -163,8 +164,11 @@ def tag_named(name: str) -> Tag:
     return tag or Tag.objects.create(name=name)
 
 
-def assign_action(run: Callable[..., int], permission: str, param: str) -> BulkAction:
-    """``run(actor=, <param>=queryset, owner=User)``, e.g. ``lead_bulk_assign``."""
+def assign_action(
+    run: Callable[..., int], permission: str, param: str, *, model: str
+) -> BulkAction:
+    """``run(actor=, <param>=queryset, owner=User)``, e.g. ``lead_bulk_assign``; ``model``
+    is the record kind ("leads.lead") whose assignable people are offered."""
     return BulkAction(
         key="assign",
         label="Assign owner",
@@ -174,7 +178,7 @@ def assign_action(run: Callable[..., int], permission: str, param: str) -> BulkA
         permission=permission,
         value_kind="user",
         value_label="new owner",
-        choices=owner_choices,
+        choices=owner_choices(model),
         done="{count} assigned.",
     )
 

@@ -7,6 +7,7 @@ from django.db.models.functions import Concat, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
+from accounts.rbac import record_permissions
 from crm.records import record_url
 
 
@@ -141,7 +142,7 @@ class Company(OwnedRecord):
     class Meta:
         verbose_name_plural = "companies"
         ordering = ["name", "id"]
-        permissions = [("export_company", "Can export companies")]
+        permissions = record_permissions("company", "companies")
         indexes = [
             models.Index(fields=["name", "id"], name="company_name_idx"),
             models.Index(fields=["owner", "name", "id"], name="company_owner_name_idx"),
@@ -199,7 +200,7 @@ class Contact(OwnedRecord):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
-        permissions = [("export_contact", "Can export contacts")]
+        permissions = record_permissions("contact", "contacts")
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="contact_name_idx"),
             models.Index(

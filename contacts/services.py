@@ -124,17 +124,19 @@ def clean_website(raw: str) -> str:
     return value
 
 
-def _check_owner(actor: Any, owner: User | None, noun: str) -> None:
-    """The actor may make ``owner`` the owner (``policy.assignable_users``)."""
+def _check_owner(actor: Any, owner: User | None, model: type[models.Model]) -> None:
+    """The actor may make ``owner`` the owner of a ``model`` record
+    (``policy.assignable_users``)."""
     if actor is None:
         return
+    noun = str(model._meta.verbose_name_plural)
     if owner is None:
-        if policy.scope_for(actor) != Scope.ALL:
+        if policy.scope_for(actor, model) != Scope.ALL:
             raise ValidationError({"owner": f"Choose who owns the {noun}."})
         return
     if not owner.is_active:
         raise ValidationError({"owner": f"{owner} is deactivated and cannot own {noun}."})
-    if not policy.assignable_users(actor).filter(pk=owner.pk).exists():
+    if not policy.assignable_users(actor, model).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": f"You may not assign {noun} to {owner}."})
 
 
@@ -511,7 +513,7 @@ def company_create(
     """
     _require(actor, "contacts.add_company", "You may not create companies.")
     owner = actor if owner is KEEP else owner
-    _check_owner(actor, owner, "companies")
+    _check_owner(actor, owner, Company)
     fields = _clean_company_fields(
         {
             "name": name,
@@ -589,7 +591,7 @@ def company_update(
         else None
     )
     if owner is not KEEP:
-        _check_owner(actor, owner, "companies")
+        _check_owner(actor, owner, Company)
 
     changed = [n for n, v in fields.items() if getattr(current, n) != v]
     for name_ in changed:
@@ -670,7 +672,7 @@ def _finish_update(actor: Any, record: Company | Contact, changed: list[str]) ->
 
 def _assign(actor: Any, record: Company | Contact, owner: User | None) -> None:
     entity = _entity(record)
-    _check_owner(actor, owner, "companies" if entity == "company" else "contacts")
+    _check_owner(actor, owner, type(record))
     previous = record.owner_id
     record.assign_owner(owner)
     record.updated_at = timezone.now()
@@ -765,7 +767,7 @@ def contact_create(
     """A new contact owned by ``owner`` (default: the actor); publishes ``contact.created``."""
     _require(actor, "contacts.add_contact", "You may not create contacts.")
     owner = actor if owner is KEEP else owner
-    _check_owner(actor, owner, "contacts")
+    _check_owner(actor, owner, Contact)
     _check_company_link(actor, company)
     fields = _clean_contact_fields(
         {
@@ -841,7 +843,7 @@ def contact_update(
         else None
     )
     if owner is not KEEP:
-        _check_owner(actor, owner, "contacts")
+        _check_owner(actor, owner, Contact)
 
     changed = [n for n, v in fields.items() if getattr(current, n) != v]
     for name_ in changed:
@@ -1028,7 +1030,7 @@ def _store_points(
 def _bulk_assign(actor: Any, queryset: models.QuerySet[R], owner: User) -> int:
     model = queryset.model
     entity = model._meta.model_name
-    _check_owner(actor, owner, str(model._meta.verbose_name_plural))
+    _check_owner(actor, owner, model)
     rows = list(
         policy.changeable(queryset, actor)
         .exclude(owner_id=owner.pk)

@@ -162,6 +162,9 @@ class ListSpec:
     search: Callable[[models.QuerySet[Any], str], models.QuerySet[Any]] | None = None
     search_placeholder: str = "Search"
     bulk_actions: Callable[[Any], list[BulkAction]] = lambda user: []
+    # Needed for any bulk action, besides the action's own permission (the role matrix's
+    # "Bulk edit" right, e.g. "leads.bulk_edit_lead").
+    bulk_permission: str | None = None
     export_permission: str | None = None
     create_url: str | None = None
     create_permission: str | None = None
@@ -610,7 +613,7 @@ def list_view(request: HttpRequest, spec: ListSpec) -> HttpResponseBase:
     queryset = state.filtered()
     page = page_of(state, queryset)
     current_view = next((v for v in views if str(v.pk) == params.get("view")), None)
-    bulk = [a for a in spec.bulk_actions(user) if user.has_perm(a.permission)]
+    bulk = [a for a in spec.bulk_actions(user) if _may_run(user, spec, a)]
     ctx = {
         "spec": spec,
         "state": state,
@@ -768,6 +771,12 @@ def _bulk_selection(request: HttpRequest, spec: ListSpec) -> models.QuerySet[Any
     return queryset.filter(pk__in=ids)
 
 
+def _may_run(user: Any, spec: ListSpec, action: BulkAction) -> bool:
+    if spec.bulk_permission and not user.has_perm(spec.bulk_permission):
+        return False
+    return bool(user.has_perm(action.permission))
+
+
 def _bulk(request: HttpRequest, spec: ListSpec, back: str) -> HttpResponse:
     """Run a bulk action on the selected rows (or all matching); 4xx with a message."""
     user: Any = request.user
@@ -775,7 +784,7 @@ def _bulk(request: HttpRequest, spec: ListSpec, back: str) -> HttpResponse:
     try:
         if action is None:
             raise _Refused("Choose an action for the selected rows.")
-        if not user.has_perm(action.permission):
+        if not _may_run(user, spec, action):
             raise _Refused(f"You may not {action.label.lower()} {spec.noun_plural}.", 403)
         queryset = _bulk_selection(request, spec)
         value = _bulk_value(action, user, request.POST.get("value", ""))

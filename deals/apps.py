@@ -77,3 +77,19 @@ class DealsConfig(AppConfig):
             ),
         )
         demo.register(seed_deals, order=20)
+        from accounts import rbac
+
+        rbac.register_entity(rbac.Entity("deals.deal", order=11))
+        rbac.register_capability(
+            rbac.Capability(
+                "pipelines",
+                "Pipelines and stages",
+                tuple(
+                    f"deals.{a}_{m}"
+                    for m in ("pipeline", "stage")
+                    for a in ("add", "change", "delete")
+                ),
+                "Create pipelines, change their stages, probabilities and rotting days.",
+                order=30,
+            )
+        )

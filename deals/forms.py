@@ -178,7 +178,7 @@ class DealForm(CustomFieldsFormMixin, forms.Form):
 
         companies = policy.visible(Company.objects.all(), user)
         contacts = policy.visible(Contact.objects.select_related("company"), user)
-        owners = policy.assignable_users(user)
+        owners = policy.assignable_users(user, Deal)
         if deal is not None:
             # Someone editing a shared deal keeps its owner and links, whoever can see them.
             if deal.company_id:

@@ -96,7 +96,7 @@ def _filters(user: Any) -> list[Filter]:
             apply=lambda qs, value: qs.filter(stage_id=int(value)),
         ),
         choice_filter("status", "Status", Deal.Status.choices),
-        listing.owner_filter(),
+        listing.owner_filter("deals.deal"),
         *date_range("close", "expected_close_date", "Closing"),
         listing.tag_filter(),
         *listing.custom_filters("deal", user),
@@ -107,7 +107,9 @@ def _bulk(user: Any) -> list[BulkAction]:
     from deals import services
 
     return [
-        listing.assign_action(services.deal_bulk_assign, "deals.change_deal", "deals"),
+        listing.assign_action(
+            services.deal_bulk_assign, "deals.change_deal", "deals", model="deals.deal"
+        ),
         BulkAction(
             key="stage",
             label="Move to stage",
@@ -138,6 +140,7 @@ DEALS = ListSpec(
     search=listing.search_text,
     search_placeholder="Deal name",
     bulk_actions=_bulk,
+    bulk_permission="deals.bulk_edit_deal",
     export_permission="deals.export_deal",
     create_url="deals:deal-create",
     create_permission="deals.add_deal",

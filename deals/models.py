@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
+from accounts.rbac import record_permissions
 from contacts.models import Company, Contact, Tag
 from crm.records import record_url
 
@@ -130,7 +131,7 @@ class Deal(OwnedRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("export_deal", "Can export deals")]
+        permissions = record_permissions("deal", "deals")
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="deal_created_idx"),
             models.Index(fields=["owner", "-created_at", "-id"], name="deal_owner_created_idx"),

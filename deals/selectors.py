@@ -234,7 +234,7 @@ class BoardFilters:
 
 def board_owners(*, user: Any) -> list[Any]:
     """Whom the owner filter offers: the people the user may assign to (self for reps)."""
-    return list(policy.assignable_users(user).only("id", "full_name", "email"))
+    return list(policy.assignable_users(user, Deal).only("id", "full_name", "email"))
 
 
 # Won and lost columns show the deals closed in this many days: a pipeline's history grows

@@ -135,7 +135,7 @@ def _check_owner(actor: Any, owner: User | None) -> None:
         return
     if not owner.is_active:
         raise ValidationError({"owner": f"{owner} is deactivated and cannot own deals."})
-    if not policy.assignable_users(actor).filter(pk=owner.pk).exists():
+    if not policy.assignable_users(actor, Deal).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": f"You may not assign deals to {owner}."})
 
 

@@ -41,3 +41,15 @@ class LeadsConfig(AppConfig):
         ):
             events.describe(event_type, label)
         demo.register(seed_leads, order=30)
+        from accounts import rbac
+
+        rbac.register_entity(rbac.Entity("leads.lead", order=10, extra=(("convert", "Convert"),)))
+        rbac.register_capability(
+            rbac.Capability(
+                "web_forms",
+                "Web-to-lead forms",
+                tuple(f"leads.{a}_webform" for a in ("view", "add", "change", "delete")),
+                "Create and change the forms that turn website visitors into leads.",
+                order=35,
+            )
+        )

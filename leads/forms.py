@@ -68,7 +68,7 @@ class LeadForm(CustomFieldsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: User, lead: Lead | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners = policy.assignable_users(user)
+        owners = policy.assignable_users(user, Lead)
         if lead is not None and lead.owner_id is not None:
             # Someone editing a shared lead may keep its owner, whoever that is.
             owners = User.objects.filter(pk__in=owners.values("pk")) | User.objects.filter(

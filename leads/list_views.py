@@ -81,7 +81,7 @@ def _columns(user: Any) -> list[Column]:
 def _filters(user: Any) -> list[listing.Filter]:
     return [
         choice_filter("status", "Status", Lead.Status.choices),
-        listing.owner_filter(),
+        listing.owner_filter("leads.lead"),
         choice_filter("rating", "Rating", Lead.Rating.choices),
         choice_filter("source", "Source", Lead.Source.choices),
         listing.tag_filter(),
@@ -94,7 +94,9 @@ def _bulk(user: Any) -> list[BulkAction]:
     from leads import services
 
     return [
-        listing.assign_action(services.lead_bulk_assign, "leads.change_lead", "leads"),
+        listing.assign_action(
+            services.lead_bulk_assign, "leads.change_lead", "leads", model="leads.lead"
+        ),
         BulkAction(
             key="status",
             label="Change status",
@@ -125,6 +127,7 @@ LEADS = ListSpec(
     search=listing.search_text,
     search_placeholder="Name, company or email",
     bulk_actions=_bulk,
+    bulk_permission="leads.bulk_edit_lead",
     export_permission="leads.export_lead",
     create_url="leads:lead-create",
     create_permission="leads.add_lead",

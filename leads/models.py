@@ -9,6 +9,7 @@ from django.db.models.functions import Concat, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import OwnedRecord
+from accounts.rbac import record_permissions
 from contacts.models import Company, Contact, Tag
 from crm.records import record_url
 from deals.models import Deal
@@ -106,7 +107,7 @@ class Lead(OwnedRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("export_lead", "Can export leads"), ("convert_lead", "Can convert leads")]
+        permissions = [*record_permissions("lead", "leads"), ("convert_lead", "Can convert leads")]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="lead_created_idx"),
             models.Index(fields=["owner", "-created_at", "-id"], name="lead_owner_created_idx"),

@@ -120,7 +120,7 @@ def _check_owner(actor: Any, owner: User | None) -> None:
         return
     if not owner.is_active:
         raise ValidationError(f"{owner} is deactivated and cannot own leads.")
-    if not policy.assignable_users(actor).filter(pk=owner.pk).exists():
+    if not policy.assignable_users(actor, Lead).filter(pk=owner.pk).exists():
         raise ValidationError(f"You may not assign leads to {owner}.")
 
 
@@ -503,8 +503,12 @@ def _shared_custom(lead: Lead, entity: str) -> dict[str, Any]:
 
 
 def _record_owner(actor: Any, lead: Lead) -> User:
-    """New records belong to the lead's owner when the actor may assign to them."""
-    if lead.owner is not None and policy.assignable_users(actor).filter(pk=lead.owner_id).exists():
+    """New records belong to the lead's owner when the actor may assign companies, contacts
+    and deals to them."""
+    if lead.owner is not None and all(
+        policy.assignable_users(actor, model).filter(pk=lead.owner_id).exists()
+        for model in (Company, Contact, Deal)
+    ):
         return lead.owner
     return actor
 

@@ -94,7 +94,9 @@ class ScopeInfo:
 
 
 def scope_info(user: Any) -> ScopeInfo:
-    scope = policy.scope_for(user)
+    """The dashboard's headline reach: the user's scope on deals (each figure itself reads
+    through the policy for its own record kind)."""
+    scope = policy.scope_for(user, Deal)
     if scope == Scope.ALL:
         return ScopeInfo(scope, "everyone's records", True)
     if scope == Scope.TEAM and user.team_id is not None:
@@ -593,8 +595,8 @@ def people_figure(
         )
         for entry in overdue:
             rows[entry["owner_id"]].overdue = entry["n"]
-    people: QuerySet[User] = policy.assignable_users(user)
-    if policy.scope_for(user) == Scope.ALL:
+    people: QuerySet[User] = policy.assignable_users(user, Deal)
+    if policy.scope_for(user, Deal) == Scope.ALL:
         # Everyone is in scope: list the people with something to show.
         people = people.filter(pk__in=[pk for pk in rows if pk is not None])
     else:

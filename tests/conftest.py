@@ -166,6 +166,10 @@ DOMAIN_GRANTS = (
     "deals.migrations.0002_grants_search_default_pipeline",
     "leads.migrations.0002_grants_and_search",
     "activities.migrations.0002_grants",
+    "contacts.migrations.0003_matrix_permissions",
+    "deals.migrations.0005_matrix_permissions",
+    "leads.migrations.0003_matrix_permissions",
+    "activities.migrations.0003_matrix_permissions",
 )
 
 
