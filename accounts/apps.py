@@ -16,6 +16,10 @@ class AccountsConfig(AppConfig):
         events.describe("user.logged_in", "Signed in")
         events.describe("user.logged_out", "Signed out")
         events.describe("user.profile_updated", "Updated profile")
+        events.describe("user.created", "Added a person")
+        events.describe("user.updated", "Changed a person")
+        events.describe("user.deactivated", "Deactivated a person")
+        events.describe("user.reactivated", "Reactivated a person")
         navigation.register(
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )
@@ -30,6 +34,21 @@ class AccountsConfig(AppConfig):
                 permission="accounts.change_ipallowrange",
             )
         )
+        for label, url_name, icon, order, permission in (
+            ("Users", "accounts:user-list", "users", 10, "accounts.change_user"),
+            ("Teams", "accounts:team-list", "users-round", 11, "accounts.change_team"),
+            ("Roles", "accounts:role-list", "key-round", 12, "accounts.view_role"),
+        ):
+            navigation.register(
+                navigation.NavItem(
+                    label=label,
+                    url_name=url_name,
+                    icon=icon,
+                    section="admin",
+                    order=order,
+                    permission=permission,
+                )
+            )
         navigation.register(
             navigation.NavItem(
                 label="Audit log",
@@ -40,11 +59,56 @@ class AccountsConfig(AppConfig):
                 permission="accounts.view_auditentry",
             )
         )
+        register_capabilities()
         connect_cache_receivers()
         connect_audit_receivers()
         from accounts import panels
 
         panels.register()
+
+
+def register_capabilities() -> None:
+    """The settings rights of the roles page that accounts and the kernel own."""
+    from accounts import rbac
+
+    def crud(model: str, app: str = "accounts") -> tuple[str, ...]:
+        return tuple(f"{app}.{action}_{model}" for action in ("view", "add", "change", "delete"))
+
+    for capability in (
+        rbac.Capability(
+            "users",
+            "Users",
+            crud("user"),
+            "Invite people, change their roles and teams, deactivate them, end their sessions.",
+            order=10,
+        ),
+        rbac.Capability("teams", "Teams", crud("team"), "Create, rename and delete teams.", 11),
+        rbac.Capability(
+            "roles", "Roles", crud("role"), "Create roles and change what each may do.", 12
+        ),
+        rbac.Capability(
+            "audit_log",
+            "Audit log",
+            ("accounts.view_auditentry",),
+            "Read the audit log and every record's history.",
+            order=50,
+        ),
+        rbac.Capability(
+            "ip_allowlist",
+            "IP allowlist",
+            crud("ipallowrange"),
+            "Choose the networks Keel may be used from.",
+            order=51,
+        ),
+        rbac.Capability(
+            "system_status",
+            "System status",
+            ("crm.view_system_status",),
+            "See the health of background work and the event outbox.",
+            order=90,
+        ),
+    ):
+        rbac.register_capability(capability)
 
 
 def connect_cache_receivers() -> None:

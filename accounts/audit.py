@@ -46,6 +46,17 @@ ACTIONS = {
     "auth.ip_blocked": "Blocked: network not allowed",
     "security.ip_range_added": "Network allowed",
     "security.ip_range_removed": "Network removed",
+    "role.created": "Role created",
+    "role.changed": "Role changed",
+    "role.deleted": "Role deleted",
+    "user.created": "Person added",
+    "user.changed": "Person changed",
+    "user.deactivated": "Person deactivated",
+    "user.reactivated": "Person reactivated",
+    "user.password_reset_sent": "Password link sent",
+    "team.created": "Team created",
+    "team.changed": "Team changed",
+    "team.deleted": "Team deleted",
 }
 
 GENESIS = "0" * 64

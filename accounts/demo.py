@@ -8,9 +8,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts import roles
-from accounts.models import Role, Team, User
+from accounts.models import Role, Scope, Team, User
 
 DEMO_PASSWORD = "keel-demo"
+CUSTOM_ROLE_SLUG = "sales-engineer"
+FORMER_REP = "dana@keel.test"
 
 DEMO_TEAMS = (
     ("North America", "Inbound and mid-market deals in the US and Canada."),
@@ -57,4 +59,35 @@ def seed_people() -> list[str]:
             user.groups.add(standard_roles[role_slug].group)
         role_name = standard_roles[role_slug].name
         lines.append(f"  {email:<20} {role_name}" + (f", {team_name}" if team_name else ""))
+    _seed_custom_role(standard_roles[roles.SALES_REP])
+    _seed_former_rep(standard_roles[roles.SALES_REP], teams["EMEA"])
     return lines
+
+
+def _seed_custom_role(rep_role: Role) -> None:
+    """A custom role for the roles page: a rep's rights, seeing every deal, no exports."""
+    if Role.objects.filter(slug=CUSTOM_ROLE_SLUG).exists():
+        return
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Sales engineer")
+    Role.objects.create(
+        slug=CUSTOM_ROLE_SLUG,
+        name="Sales engineer",
+        description="Supports every team's deals; exports nothing.",
+        group=group,
+        rank=35,
+        record_scope=Scope.OWN,
+        entity_scopes={"deals.deal": Scope.ALL, "contacts.company": Scope.ALL},
+    )
+    group.permissions.set(rep_role.group.permissions.exclude(codename__startswith="export_"))
+
+
+def _seed_former_rep(rep_role: Role, team: Team) -> None:
+    """Someone who left: deactivated, so the users page shows both states."""
+    if User.objects.filter(email=FORMER_REP).exists():
+        return
+    former = User.objects.create_user(
+        email=FORMER_REP, password=None, full_name="Dana Departed", team=team, is_active=False
+    )
+    former.groups.add(rep_role.group)

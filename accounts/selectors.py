@@ -67,3 +67,93 @@ def user_activity(*, user: User, limit: int = 8) -> QuerySet[Event]:
 def user_by_pk(pk: Any) -> User | None:
     """The user ``pk`` (active or not), or None; ``pk`` as it came in a request."""
     return User.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
+# ---------------------------------------------------------------- settings pages
+
+
+def role_list() -> list[Role]:
+    """Every role with ``holders`` (active people holding it) and ``rights`` (how many
+    permissions its group carries)."""
+    return list(
+        Role.objects.select_related("group")
+        .annotate(
+            holders=Count("group__user", filter=Q(group__user__is_active=True), distinct=True),
+            rights=Count("group__permissions", distinct=True),
+        )
+        .order_by("rank", "name")
+    )
+
+
+def role_by_pk(pk: Any) -> Role | None:
+    if not str(pk).isdigit():
+        return None
+    return Role.objects.select_related("group").filter(pk=pk).first()
+
+
+def role_permissions(*, role: Role) -> set[str]:
+    """The ``app_label.codename`` permissions of ``role``'s group."""
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in role.group.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+def role_holders(*, role: Role, limit: int = 50) -> list[User]:
+    return list(
+        User.objects.filter(groups=role.group_id)
+        .select_related("team")
+        .order_by("-is_active", "full_name")[:limit]
+    )
+
+
+def user_list(
+    *, q: str = "", role: Role | None = None, team: Team | None = None, status: str = ""
+) -> QuerySet[User]:
+    """People for the users page: filtered, with team and roles fetched in one go."""
+    people = User.objects.select_related("team").prefetch_related("groups__role")
+    if q:
+        for word in q.split():
+            people = people.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
+    if role is not None:
+        people = people.filter(groups=role.group_id)
+    if team is not None:
+        people = people.filter(team=team)
+    if status == "active":
+        people = people.filter(is_active=True)
+    elif status == "inactive":
+        people = people.filter(is_active=False)
+    return people.order_by("-is_active", "full_name", "email")
+
+
+def user_detail(pk: Any) -> User | None:
+    if not str(pk).isdigit():
+        return None
+    return (
+        User.objects.select_related("team").prefetch_related("groups__role").filter(pk=pk).first()
+    )
+
+
+def team_by_pk(pk: Any) -> Team | None:
+    return Team.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+
+
+def team_members(*, team: Team) -> list[User]:
+    return list(
+        User.objects.filter(team=team)
+        .prefetch_related("groups__role")
+        .order_by("-is_active", "full_name")
+    )
+
+
+def team_candidates(*, team: Team) -> list[User]:
+    """Active people not in ``team``, for its "Add a member" box."""
+    return list(
+        User.objects.active()
+        .exclude(team=team)
+        .select_related("team")
+        .only("id", "full_name", "email", "team__name")
+        .order_by("full_name")
+    )

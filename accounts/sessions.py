@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import UserSession
+from crm import realtime
 
 SEEN_EVERY = 60  # seconds between two updates of a session's "last seen"
 SEEN_KEY = "_keel_seen"
@@ -161,6 +162,7 @@ def session_of(user: Any, pk: Any) -> UserSession | None:
 def revoke(*, actor: Any, session: UserSession) -> None:
     """End ``session``: its browser is signed out on its next request."""
     _store(session.session_key).delete()
+    realtime.close_session_sockets(session.session_key)
     details = {"user": session.user.email, "ip": session.ip, "device": describe(session.user_agent)}
     session.delete()
     audit.record("auth.session_revoked", actor=actor, obj=session.user, changes=details)
@@ -172,6 +174,7 @@ def revoke_others(*, actor: Any, user: Any, keep: str | None) -> int:
     rows = list(UserSession.objects.filter(user=user).exclude(session_key=keep or ""))
     for row in rows:
         _store(row.session_key).delete()
+        realtime.close_session_sockets(row.session_key)
     UserSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
     if rows:
         audit.record(

@@ -12,3 +12,32 @@ def purge_audit_log_task() -> int:
     everything). Idempotent: a second run the same day finds nothing older to delete."""
     days = settings.CRM_AUDIT_RETENTION_DAYS
     return audit.purge(older_than_days=days) if days else 0
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_set_password_mail_task(user_id: int, base_url: str, kind: str) -> bool:
+    """Email a person a link to choose their password: an invitation for a new user, a
+    reset an admin asked for. Gone or deactivated users get nothing."""
+    from accounts.mail import send_set_password_mail
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    send_set_password_mail(user, base_url=base_url, kind=kind)
+    return True
+
+
+@shared_task(time_limit=1800, soft_time_limit=1750)
+def user_records_follow_team_task(user_id: int) -> int:
+    """After a person moved team, their records follow (``user_records_follow_team``)."""
+    from accounts.services import user_records_follow_team
+
+    return user_records_follow_team(user_id=user_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from crm.realtime import user_group
+from crm.realtime import session_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -19,7 +19,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     group; record groups (``deal.<id>``) will be joined after a permission check.
     """
 
-    group: str | None = None
+    joined: tuple[str, ...] = ()
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -28,13 +28,23 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # The user's group for pushes and for closing when they are deactivated; the
+        # session's for closing when that one session is ended.
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.joined = (user_group(user.pk),) + (
+            (session_group(session_key),) if session_key else ()
+        )
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def live_close(self, message: dict[str, Any]) -> None:
+        """The user was deactivated or this session ended: close, meaning "signed out"."""
+        await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

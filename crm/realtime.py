@@ -12,6 +12,7 @@ so the send is scheduled on the server's own event loop instead (STACK-NOTES tra
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from typing import Any
@@ -36,6 +37,23 @@ def set_server_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The group of the websockets one browser session opened (its key never appears)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def close_user_sockets(user_id: int) -> None:
+    """Close every open websocket of a user (deactivated), once the transaction commits."""
+    message = {"type": "live.close"}
+    transaction.on_commit(lambda: _group_send(user_group(user_id), message))
+
+
+def close_session_sockets(session_key: str) -> None:
+    """Close the websockets of one browser session (it was ended), after commit."""
+    message = {"type": "live.close"}
+    transaction.on_commit(lambda: _group_send(session_group(session_key), message))
 
 
 def push_to_user(

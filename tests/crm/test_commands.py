@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
 
 pytestmark = pytest.mark.django_db
 DEMO = {
@@ -19,11 +19,14 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(settings, capsys)
     settings.DEBUG = True
     call_command("seed_demo")
     call_command("seed_demo")
-    assert set(User.objects.values_list("email", flat=True)) == DEMO
+    assert set(User.objects.active().values_list("email", flat=True)) == DEMO
+    former = User.objects.get(is_active=False)  # the users page shows someone who left
+    assert (former.email, former.has_usable_password()) == ("dana@keel.test", False)
+    assert Role.objects.filter(slug="sales-engineer", is_system=False).count() == 1
     assert Team.objects.count() == 2
     reps = User.objects.filter(email__in=["rep@keel.test", "rep2@keel.test"])
     assert len({rep.team_id for rep in reps}) == 2  # sales reps on different teams
-    for user in User.objects.all():
+    for user in User.objects.active():
         assert user.check_password("keel-demo")
         assert user.roles
     out = capsys.readouterr().out

@@ -21,13 +21,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Socket:
     """A websocket client speaking ASGI to the consumer (channels' helper needs daphne)."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, session=None) -> None:
         scope = {
             "type": "websocket",
             "path": "/ws/live/",
             "headers": [],
             "subprotocols": [],
             "user": user,
+            "session": session,
         }
         self.app = ApplicationCommunicator(LiveConsumer.as_asgi(), scope)
 
@@ -91,3 +92,50 @@ def test_a_push_waits_for_the_transaction_to_commit():
             push_to_user(user.pk, kind="refresh")
             send.assert_not_called()  # whoever reacts must be able to read the change
         send.assert_called_once()
+
+
+def test_deactivating_a_user_closes_their_open_pages_and_nobody_elses(standard_roles):
+    from accounts import roles, services
+
+    admin = UserFactory(role=roles.ADMIN)
+    user, other = UserFactory(), UserFactory()
+
+    async def scenario() -> None:
+        mine, also_mine, theirs = Socket(user), Socket(user), Socket(other)
+        for socket in (mine, also_mine, theirs):
+            assert (await socket.connect())["type"] == "websocket.accept"
+        await sync_to_async(services.user_deactivate)(actor=admin, user=user)
+        for socket in (mine, also_mine):
+            closed = await socket.app.receive_output(timeout=1)
+            assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_UNAUTHENTICATED)
+        assert await theirs.app.receive_nothing(timeout=0.3)
+        await theirs.close()
+
+    async_to_sync(scenario)()
+
+
+def test_ending_a_session_closes_that_browsers_pages_only():
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts import sessions
+    from accounts.models import UserSession
+
+    user = UserFactory()
+    laptop, phone = SessionStore(), SessionStore()
+    for store in (laptop, phone):
+        store.create()
+    row = UserSession.objects.create(
+        user=user, session_key=phone.session_key, ip="10.0.0.2", user_agent="Phone"
+    )
+
+    async def scenario() -> None:
+        on_laptop, on_phone = Socket(user, laptop), Socket(user, phone)
+        for socket in (on_laptop, on_phone):
+            assert (await socket.connect())["type"] == "websocket.accept"
+        await sync_to_async(sessions.revoke)(actor=user, session=row)
+        closed = await on_phone.app.receive_output(timeout=1)
+        assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_UNAUTHENTICATED)
+        assert await on_laptop.app.receive_nothing(timeout=0.3)
+        await on_laptop.close()
+
+    async_to_sync(scenario)()

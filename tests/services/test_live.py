@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import urllib.error
 import urllib.request
 
 import pytest
@@ -96,3 +97,44 @@ def test_websocket_refuses_anonymous_and_foreign_origins(stack, standard_roles):
             additional_headers={"Cookie": f"sessionid={cookie}", "Origin": "http://evil.test"},
         )
     assert refused.value.response.status_code == 403
+
+
+def test_deactivating_a_user_closes_their_open_pages_within_a_second(stack, standard_roles):
+    import time
+
+    admin = UserFactory(role=roles.ADMIN)
+    victim = UserFactory(role=roles.SALES_REP)
+    origin = stack.url
+    ws_url = stack.url.replace("http://", "ws://") + "/ws/live/"
+    admin_cookie = session_cookie_for(admin)
+    victim_cookie = session_cookie_for(victim)
+    with connect(
+        ws_url, additional_headers={"Cookie": f"sessionid={victim_cookie}", "Origin": origin}
+    ) as page:
+        csrf = secrets.token_hex(16)
+        request = urllib.request.Request(
+            f"{stack.url}/settings/users/{victim.pk}/status/",
+            method="POST",
+            data=b"action=deactivate",
+            headers={
+                "Cookie": f"sessionid={admin_cookie}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Origin": origin,
+                "Referer": origin + "/settings/users/",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        opener = urllib.request.build_opener(NoRedirect)
+        started = time.monotonic()
+        with pytest.raises(urllib.error.HTTPError) as answer:  # the 302, not followed
+            opener.open(request, timeout=10)
+        assert answer.value.code == 302, answer.value.read()[:500]
+        with pytest.raises(ConnectionClosed) as closed:
+            page.recv(timeout=5)
+        assert closed.value.rcvd.code == 4401
+        assert time.monotonic() - started < 1.0, stack.logs()

@@ -1,0 +1,70 @@
+"""An admin makes a custom role from the rep's, lets it see every deal and takes away
+exports, adds a person with that role to a team, then deactivates them: the person's open
+browser is signed out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_custom_role_person_and_deactivation(page, chromium, live_server, demo_people):
+    from accounts.models import Role, User
+
+    sign_in(page, "admin@keel.test")
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Roles").click()
+    expect(page.get_by_role("heading", name="Roles", level=1)).to_be_visible()
+    page.get_by_role("link", name="New role").click()
+    page.get_by_label("Name").fill("Deal desk")
+    page.get_by_label("Start from").select_option(label="Sales rep")
+    page.get_by_role("button", name="Create role").click()
+
+    expect(page.get_by_role("heading", name="Deal desk", level=1)).to_be_visible()
+    expect(page.get_by_label("Deals: Export")).to_be_checked()
+    page.get_by_label("Deals: Export").uncheck()
+    page.get_by_label("Deals: visibility").select_option(label="All records")
+    page.get_by_label("Teams", exact=True).check()
+    page.get_by_role("button", name="Save role").click()
+    expect(page.locator("#toasts")).to_contain_text("Role Deal desk saved.")
+    expect(page.get_by_label("Deals: Export")).not_to_be_checked()
+    expect(page.get_by_label("Deals: visibility")).to_have_value("all")
+    desk = Role.objects.get(name="Deal desk")
+    assert desk.scope_of("deals.deal") == "all"
+    assert not desk.group.permissions.filter(codename="export_deal").exists()
+
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Users").click()
+    page.get_by_role("link", name="Add a person").click()
+    page.get_by_label("Full name").fill("Dee Desk")
+    page.get_by_label("Email", exact=True).fill("dee@keel.test")
+    page.get_by_label("Team", exact=True).select_option(label="EMEA")
+    page.get_by_label(re.compile("Deal desk")).check()
+    page.get_by_label("Email an invitation to choose a password").uncheck()
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_role("heading", name="Dee Desk", level=1)).to_be_visible()
+
+    dee = User.objects.get(email="dee@keel.test")
+    dee.set_password("keel-demo")
+    dee.save()
+    other = chromium.new_context(base_url=live_server.url).new_page()
+    sign_in(other, "dee@keel.test")
+    expect(other.get_by_role("navigation", name="Main")).to_be_visible()
+
+    page.get_by_role("button", name="Deactivate Dee Desk").click()
+    expect(page.get_by_text(re.compile("Dee Desk is deactivated: 1 session ended"))).to_be_visible()
+    expect(page.get_by_text("Deactivated", exact=True).first).to_be_visible()
+    other.reload()
+    expect(other.get_by_label("Password")).to_be_visible()  # back on the sign-in page
+    other.context.close()
+
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Users").click()
+    page.get_by_label("Status").select_option(label="Deactivated")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.get_by_role("table", name="People").get_by_role("row")
+    expect(rows.filter(has_text="Dee Desk")).to_have_count(1)
+    expect(rows.filter(has_text="Riley Rep")).to_have_count(0)
