@@ -24,6 +24,7 @@ class AccountsConfig(AppConfig):
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )
         demo_registry.register(demo.seed_people, order=0)
+        demo_registry.register(demo.seed_shares, order=90)
         navigation.register(
             navigation.NavItem(
                 label="IP allowlist",

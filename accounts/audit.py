@@ -57,6 +57,8 @@ ACTIONS = {
     "team.created": "Team created",
     "team.changed": "Team changed",
     "team.deleted": "Team deleted",
+    "share.granted": "Shared",
+    "share.revoked": "Share revoked",
 }
 
 GENESIS = "0" * 64

@@ -91,3 +91,28 @@ def _seed_former_rep(rep_role: Role, team: Team) -> None:
         email=FORMER_REP, password=None, full_name="Dana Departed", team=team, is_active=False
     )
     former.groups.add(rep_role.group)
+
+
+@transaction.atomic
+def seed_shares() -> list[str]:
+    """Two shares for the Sharing panel: one of Riley's deals with Sam (to edit), one of
+    Riley's leads with the EMEA team (to view). Idempotent: a share made again is the same."""
+    from django.apps import apps
+
+    from accounts import sharing
+
+    rep = User.objects.filter(email="rep@keel.test").first()
+    rep2 = User.objects.filter(email="rep2@keel.test").first()
+    emea = Team.objects.filter(name="EMEA").first()
+    if rep is None or rep2 is None or emea is None:
+        return []
+    deal = apps.get_model("deals", "Deal").objects.filter(owner=rep).order_by("pk").first()
+    lead = apps.get_model("leads", "Lead").objects.filter(owner=rep).order_by("pk").first()
+    lines = []
+    if deal is not None and not sharing.shares_of(deal):
+        sharing.share(rep, deal, who=rep2, level="edit")
+        lines.append(f"Shared {deal} with {rep2} (edit)")
+    if lead is not None and not sharing.shares_of(lead):
+        sharing.share(rep, lead, who=emea, level="view")
+        lines.append(f"Shared {lead} with team {emea} (view)")
+    return lines

@@ -23,6 +23,17 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=now)
+    # The anchor of records shared with the team (django-guardian group object permissions),
+    # made when the team is first shared something. Membership is the user's ``team``: the
+    # group has no members and no permissions of its own (accounts.sharing).
+    share_group = models.OneToOneField(
+        "auth.Group",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="shares_team",
+    )
 
     class Meta:
         ordering = ["name"]

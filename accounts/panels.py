@@ -117,8 +117,42 @@ def access_panel(
     }
 
 
+# ---------------------------------------------------------------- sharing
+
+
+def sharing_panel(
+    *, record: models.Model, user: Any, request: HttpRequest | None
+) -> dict[str, Any] | None:
+    """For whoever may share the record: its shares, revoke buttons, a form to add one."""
+    from accounts import sharing
+
+    if not sharing.may_share(user, record):
+        return None
+    shares = sharing.shares_of(record)
+    return {
+        "record": record,
+        "kind": record._meta.model_name,
+        "noun": record._meta.verbose_name,
+        "shares": shares,
+        "people": policy.people_choices(),
+        "teams": policy.team_choices(),
+        "panel_id": f"sharing-{record._meta.model_name}-{record.pk}",
+    }
+
+
 def register() -> None:
     for label in RECORD_LABELS:
+        records.register(
+            label,
+            records.Panel(
+                key="sharing",
+                title="Sharing",
+                template="accounts/_sharing_panel.html",
+                context=sharing_panel,
+                slot="side",
+                order=85,
+            ),
+        )
         records.register(
             label,
             records.Panel(

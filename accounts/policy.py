@@ -46,19 +46,22 @@ def scope_for(user: Any, model: Any = None) -> Scope | None:
 
 
 @cache
-def _share_model(model: type[models.Model]) -> type[models.Model] | None:
-    """The model's direct user-object-permission table, if it has one."""
-    from guardian.models import UserObjectPermissionBase
+def _share_model(model: type[models.Model], *, team: bool = False) -> type[models.Model] | None:
+    """The model's direct user-object-permission table (``team``: group-object-permission
+    table, whose groups are teams' share groups), if it has one."""
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+    base = GroupObjectPermissionBase if team else UserObjectPermissionBase
     for relation in model._meta.related_objects:
         related = relation.related_model
-        if isinstance(related, type) and issubclass(related, UserObjectPermissionBase):
+        if isinstance(related, type) and issubclass(related, base):
             return related
     return None
 
 
 def shared_pks(user: Any, model: type[models.Model], *, edit: bool = False) -> list[Any]:
-    """Primary keys of ``model`` rows shared with ``user`` (read shares include edit ones)."""
+    """Primary keys of ``model`` rows shared with ``user`` or with the user's team (read
+    shares include edit ones). Read once per request and kept on the user object."""
     share_model = _share_model(model)
     if share_model is None or not getattr(user, "is_authenticated", False):
         return []
@@ -69,11 +72,15 @@ def shared_pks(user: Any, model: type[models.Model], *, edit: bool = False) -> l
     codenames = [f"change_{model._meta.model_name}"]
     if not edit:
         codenames.append(f"view_{model._meta.model_name}")
-    pks = list(
-        share_model.objects.filter(user=user, permission__codename__in=codenames)  # type: ignore[attr-defined]
-        .values_list("content_object_id", flat=True)
-        .distinct()
-    )
+    rows = share_model.objects.filter(user=user, permission__codename__in=codenames)  # type: ignore[attr-defined]
+    found = rows.values_list("content_object_id", flat=True)
+    team_model = _share_model(model, team=True)
+    if team_model is not None and user.team_id is not None:
+        by_team = team_model.objects.filter(  # type: ignore[attr-defined]
+            group__shares_team__id=user.team_id, permission__codename__in=codenames
+        ).values_list("content_object_id", flat=True)
+        found = found.union(by_team)
+    pks = sorted(set(found))
     setattr(user, cache_key, pks)
     return pks
 
@@ -179,6 +186,20 @@ def people_choices(team_id: int | None = None) -> list[tuple[str, str]]:
     return reference.value(people_key(team_id), compute)  # type: ignore[no-any-return]
 
 
+TEAMS = "teams:all"  # crm.reference key: every team as a choice
+
+
+def team_choices() -> list[tuple[str, str]]:
+    """Every team as ``(pk, name)`` choices, by name, from the cache."""
+
+    def compute() -> list[tuple[str, str]]:
+        from accounts.models import Team
+
+        return [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
+
+    return reference.value(TEAMS, compute)  # type: ignore[no-any-return]
+
+
 def assignable_choices(user: Any, model: Any = None) -> list[tuple[str, str]]:
     """:func:`assignable_users` as ``(pk, name)`` choices for a select box, from the cache."""
     scope = scope_for(user, model)
@@ -201,7 +222,7 @@ def people_changed(sender: Any, update_fields: Any = None, **kwargs: Any) -> Non
     from accounts.models import Team
 
     keys = [people_key(), *(people_key(pk) for pk in Team.objects.values_list("pk", flat=True))]
-    reference.forget([*keys, PEOPLE_NAMES])
+    reference.forget([*keys, PEOPLE_NAMES, TEAMS])
 
 
 PEOPLE_NAMES = "people:names"  # crm.reference key: every user's name and email
@@ -326,10 +347,9 @@ def explain(user: Any, obj: OwnedRecord) -> Explanation:
         reasons.append(
             f"{user}'s roles ({names}) see only their own {plural}; this {noun} is someone else's."
         )
-    if obj.pk in shared_pks(user, type(obj), edit=True):
-        reasons.append(f"It is shared with {user} to edit.")
-    elif obj.pk in shared_pks(user, type(obj)):
-        reasons.append(f"It is shared with {user} to view.")
+    reason = _share_reason(user, obj)
+    if reason:
+        reasons.append(reason)
     if view and not change:
         reasons.append(f"{user} may not change it: no edit right on it.")
     if change and not delete:
@@ -338,3 +358,24 @@ def explain(user: Any, obj: OwnedRecord) -> Explanation:
             "in the role's scope."
         )
     return Explanation(view, change, delete, reasons)
+
+
+def _share_reason(user: Any, obj: models.Model) -> str:
+    """Which share lets ``user`` in: their own, or their team's; edit before view."""
+    model = type(obj)
+    if obj.pk not in shared_pks(user, model):
+        return ""
+    edit = obj.pk in shared_pks(user, model, edit=True)
+    level = "edit" if edit else "view"
+    codenames = [f"change_{model._meta.model_name}"] + (
+        [] if edit else [f"view_{model._meta.model_name}"]
+    )
+    direct = _share_model(model)
+    if (
+        direct is not None
+        and direct.objects.filter(  # type: ignore[attr-defined]
+            user=user, content_object=obj, permission__codename__in=codenames
+        ).exists()
+    ):
+        return f"It is shared with {user} to {level}."
+    return f"It is shared with {user.team} to {level}, and {user} is on that team."

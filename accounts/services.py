@@ -574,8 +574,10 @@ def team_delete(*, actor: User, team: Team) -> None:
             f"{team.name} has {members} active member{'s' if members != 1 else ''}: "
             "move them to another team first."
         )
-    pk, label = team.pk, team.name
+    pk, label, share_group = team.pk, team.name, team.share_group_id
     team.delete()
+    if share_group is not None:  # the records shared with the team stop being shared
+        Group.objects.filter(pk=share_group).delete()
     audit.record(
         "team.deleted", actor=actor, object_type="accounts.team", object_id=pk, object_label=label
     )

@@ -27,6 +27,8 @@ urlpatterns = [
         settings_views.user_password_reset,
         name="user-password-reset",
     ),
+    path("records/share/", views.record_share, name="record-share"),
+    path("records/unshare/", views.record_unshare, name="record-unshare"),
     path("settings/teams/", settings_views.team_list, name="team-list"),
     path("settings/teams/<int:pk>/", settings_views.team_detail, name="team-detail"),
     path("settings/teams/<int:pk>/delete/", settings_views.team_delete, name="team-delete"),
@@ -52,6 +54,8 @@ access.declare(
         "user-detail": access.perm("accounts.change_user"),
         "user-status": access.perm("accounts.change_user"),
         "user-password-reset": access.perm("accounts.change_user"),
+        "record-share": access.LOGIN,  # the record's own rules: sharing.may_share
+        "record-unshare": access.LOGIN,
         "team-list": access.perm("accounts.change_team"),  # creating needs add_team
         "team-detail": access.perm("accounts.change_team"),
         "team-delete": access.perm("accounts.delete_team"),

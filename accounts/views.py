@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
@@ -12,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import allowlist, audit, policy, roles, selectors, services, sessions
+from accounts import allowlist, audit, policy, roles, selectors, services, sessions, sharing
 from accounts.forms import IPRangeForm, ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
@@ -181,3 +183,50 @@ def user_sessions(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if person is None:
         raise Http404("No such person.")
     return _sessions_page(request, person, own=person.pk == request.user.pk)
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def _shared_record(request: AuthenticatedRequest) -> Any:
+    """The record a sharing form names, if the user may see it (404 otherwise)."""
+    model = sharing.model_for(request.POST.get("record", ""))
+    record_id = request.POST.get("id", "")
+    if model is None or not record_id.isdigit():
+        return None
+    return policy.get_visible_or_404(model._default_manager.all(), request.user, pk=record_id)
+
+
+@require_POST
+def record_share(request: AuthenticatedRequest) -> HttpResponse:
+    """Share a record with a person or a team, to view or edit (owner, manager, admin)."""
+    record = _shared_record(request)
+    if record is None:
+        return HttpResponseBadRequest("Choose a company, contact, lead or deal.")
+    who = sharing.parse_who(request.POST.get("who", ""))
+    if who is None:
+        return HttpResponseBadRequest("Choose an active person or a team to share with.")
+    try:
+        done = sharing.share(request.user, record, who=who, level=request.POST.get("level", ""))
+    except ValidationError as error:
+        ctx = {"record": record, "message": " ".join(error.messages)}
+        return render(request, "accounts/share_refused.html", ctx, status=400)
+    messages.success(request, f"Shared with {who}: {done.level_label.lower()}.")
+    return redirect(record.get_absolute_url())
+
+
+@require_POST
+def record_unshare(request: AuthenticatedRequest) -> HttpResponse:
+    record = _shared_record(request)
+    if record is None:
+        return HttpResponseBadRequest("Choose a company, contact, lead or deal.")
+    kind, _, pk = request.POST.get("who", "").partition(":")
+    who: Any = None
+    if pk.isdigit():
+        who = selectors.user_by_pk(pk) if kind == "user" else None
+        who = who or (selectors.team_by_pk(pk) if kind == "team" else None)
+    if who is None:
+        return HttpResponseBadRequest("Choose a share to revoke.")
+    if sharing.unshare(request.user, record, who=who):
+        messages.success(request, f"No longer shared with {who}.")
+    return redirect(record.get_absolute_url())
