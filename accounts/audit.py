@@ -57,6 +57,8 @@ ACTIONS = {
     "team.created": "Team created",
     "team.changed": "Team changed",
     "team.deleted": "Team deleted",
+    "user.preview_started": "Began viewing as this person",
+    "user.preview_stopped": "Stopped viewing as this person",
     "share.granted": "Shared",
     "share.revoked": "Share revoked",
 }

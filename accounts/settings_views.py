@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import rbac, roles, selectors, services
+from accounts import preview, rbac, roles, selectors, services
 from accounts.forms import (
     RoleCreateForm,
     RoleForm,
@@ -374,3 +374,28 @@ def team_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     members = [m for m in selectors.team_members(team=team) if m.is_active]
     ctx = {"team": team, "members": members, "problem": problem}
     return render(request, "accounts/team_confirm_delete.html", ctx, status=400 if problem else 200)
+
+
+# ---------------------------------------------------------------- view as user
+
+
+@require_POST
+def user_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Start viewing Keel as this person: reads only, until stopped."""
+    person = _person_or_404(pk)
+    try:
+        preview.start(request, person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _user_page_refused(request, person)
+    messages.info(request, f"You are viewing Keel as {person}. Nothing can be changed.")
+    return redirect("accounts:home")
+
+
+@require_POST
+def preview_stop(request: AuthenticatedRequest) -> HttpResponse:
+    person = preview.stop(request)
+    if person is None:
+        return redirect("accounts:home")
+    messages.success(request, f"Back to your own view (you were viewing as {person}).")
+    return redirect("accounts:user-detail", person.pk)

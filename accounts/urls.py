@@ -29,6 +29,8 @@ urlpatterns = [
     ),
     path("records/share/", views.record_share, name="record-share"),
     path("records/unshare/", views.record_unshare, name="record-unshare"),
+    path("settings/users/<int:pk>/preview/", settings_views.user_preview, name="user-preview"),
+    path("accounts/preview/stop/", settings_views.preview_stop, name="preview-stop"),
     path("settings/teams/", settings_views.team_list, name="team-list"),
     path("settings/teams/<int:pk>/", settings_views.team_detail, name="team-detail"),
     path("settings/teams/<int:pk>/delete/", settings_views.team_delete, name="team-delete"),
@@ -56,6 +58,8 @@ access.declare(
         "user-password-reset": access.perm("accounts.change_user"),
         "record-share": access.LOGIN,  # the record's own rules: sharing.may_share
         "record-unshare": access.LOGIN,
+        "user-preview": access.perm("accounts.change_user"),
+        "preview-stop": access.LOGIN,
         "team-list": access.perm("accounts.change_team"),  # creating needs add_team
         "team-detail": access.perm("accounts.change_team"),
         "team-delete": access.perm("accounts.delete_team"),

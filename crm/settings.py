@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "crm.middleware.ResolvedUserMiddleware",
     "accounts.allowlist.IPAllowlistMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
+    "accounts.preview.PreviewMiddleware",  # after the admin's own checks, before the rest
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.UserTimezoneMiddleware",
     "crm.middleware.AccessMiddleware",

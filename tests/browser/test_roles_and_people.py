@@ -68,3 +68,24 @@ def test_custom_role_person_and_deactivation(page, chromium, live_server, demo_p
     rows = page.get_by_role("table", name="People").get_by_role("row")
     expect(rows.filter(has_text="Dee Desk")).to_have_count(1)
     expect(rows.filter(has_text="Riley Rep")).to_have_count(0)
+
+
+def test_view_as_a_rep_then_stop(page, demo_people):
+    from accounts.models import User
+    from tests.leads.factories import LeadFactory
+
+    rep = User.objects.get(email="rep@keel.test")
+    LeadFactory(owner=rep, first_name="Rita", last_name="Riley-Owned")
+    LeadFactory(owner=User.objects.get(email="rep2@keel.test"), first_name="Sid", last_name="Sams")
+    sign_in(page, "admin@keel.test")
+    page.goto(f"/settings/users/{rep.pk}/")
+    page.get_by_role("button", name="View as Riley Rep").click()
+    banner = page.get_by_role("region", name="Viewing as someone else")
+    expect(banner).to_contain_text("You are viewing Keel as Riley Rep sees it.")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+    expect(page.get_by_role("link", name="Rita Riley-Owned")).to_be_visible()
+    expect(page.get_by_role("link", name="Sid Sams")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Administration")).to_have_count(0)
+    banner.get_by_role("button", name="Stop viewing as Riley Rep").click()
+    expect(page.get_by_role("heading", name="Riley Rep", level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Viewing as someone else")).to_have_count(0)
