@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,17 +27,9 @@ from accounts.forms import (
 )
 from accounts.http import AuthenticatedRequest
 from accounts.models import Role, Team, User
+from crm.forms import apply_service_errors
 
 USERS_PER_PAGE = 50
-
-
-def _refuse(form: Form, error: ValidationError) -> None:
-    """Put a service's refusal on the form: per field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _base_url(request: AuthenticatedRequest) -> str:
@@ -59,7 +50,7 @@ def role_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             role = services.role_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _refuse(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Role {role.name} created: choose what it may do.")
             return redirect("accounts:role-detail", role.pk)
@@ -102,7 +93,7 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     actor=request.user, role=role, **form.cleaned_data, **matrix_args
                 )
             except ValidationError as error:
-                _refuse(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, f"Role {form.cleaned_data['name']} saved.")
                 return redirect("accounts:role-detail", role.pk)
@@ -177,7 +168,7 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
                 invite_from=_base_url(request) if invite else None,
             )
         except ValidationError as error:
-            _refuse(form, error)
+            apply_service_errors(form, error)
         else:
             note = " An invitation is on its way." if invite else ""
             messages.success(request, f"{person} added.{note}")
@@ -217,7 +208,7 @@ def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 is_staff=data["is_staff"],
             )
         except ValidationError as error:
-            _refuse(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{data['full_name']} saved.")
             return redirect("accounts:user-detail", person.pk)
@@ -289,7 +280,7 @@ def team_list(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 team = services.team_create(actor=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _refuse(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, f"Team {team.name} created.")
                 return redirect("accounts:team-detail", team.pk)
@@ -345,7 +336,7 @@ def team_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return HttpResponseBadRequest("Unknown action.")
         except ValidationError as error:
             if action == "rename":
-                _refuse(form, error)
+                apply_service_errors(form, error)
             else:
                 problem = " ".join(error.messages)
     ctx = {

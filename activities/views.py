@@ -35,6 +35,7 @@ from activities.forms import (
 from activities.models import Activity, Task
 from activities.templatetags.activity_tags import due_label, when_label
 from activities.timeline import BadCursorError, activity_entry, timeline_for
+from crm.forms import apply_service_errors
 
 # ---------------------------------------------------------------- helpers
 
@@ -47,15 +48,6 @@ def _next(request: AuthenticatedRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form (per field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -106,7 +98,7 @@ def activity_log(request: AuthenticatedRequest) -> HttpResponse:
                 actor=user, **form.activity_values(), **_related_kwargs(record)
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{activity.get_kind_display()} logged.")
             if request.htmx:
@@ -173,7 +165,7 @@ def activity_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.activity_update(actor=user, activity=activity, **form.activity_values())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Activity saved.")
             return redirect(_next(request, activity.get_absolute_url()))
@@ -268,7 +260,7 @@ def task_create(request: AuthenticatedRequest) -> HttpResponse:
                 **_related_kwargs(record),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Task “{task.title}” created.")
             if panel_record is not None:
@@ -331,7 +323,7 @@ def task_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 actor=user, task=task, owner=form.cleaned_data.get("owner"), **form.task_values()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Task saved.")
             return redirect(_next(request, task.get_absolute_url()))

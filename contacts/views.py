@@ -22,20 +22,12 @@ from contacts.forms import CompanyForm, ContactForm, CustomFieldForm, PointFormS
 from contacts.models import Company, Contact, CustomField
 from contacts.phones import display_phone
 from crm import records
+from crm.forms import apply_service_errors
 
 ENTITY_TITLES = dict(CustomField.Entity.choices)
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form (per field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _first_value(data: QueryDict, prefix: str, name: str) -> str:
@@ -212,7 +204,7 @@ def company_create(request: AuthenticatedRequest) -> HttpResponse:
     try:
         company = services.company_create(actor=user, **values)
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_service_errors(form, error)
         return _company_form_page(request, form=form, sets=sets, company=None)
     messages.success(request, f"Company {company} created.")
     return redirect(company)
@@ -234,7 +226,7 @@ def company_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.company_update(actor=user, company=company, **_company_values(form, sets))
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_service_errors(form, error)
         return _company_form_page(request, form=form, sets=sets, company=company)
     messages.success(request, "Company saved.")
     return redirect(company)
@@ -433,7 +425,7 @@ def contact_create(request: AuthenticatedRequest) -> HttpResponse:
     try:
         contact = _create_contact(user, values, choice)
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_service_errors(form, error)
         return _contact_form_page(request, form=form, sets=sets, contact=None)
     messages.success(request, f"Contact {contact} created.")
     return redirect(contact)
@@ -485,7 +477,7 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 )
             services.contact_update(actor=user, contact=contact, company=company, **values)
     except ValidationError as error:
-        _apply_errors(form, error)
+        apply_service_errors(form, error)
         return _contact_form_page(request, form=form, sets=sets, contact=contact)
     messages.success(request, "Contact saved.")
     return redirect(contact)
@@ -577,7 +569,7 @@ def custom_field_create(request: AuthenticatedRequest) -> HttpResponse:
                 show_in_list=data["show_in_list"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request, f"Field {created.label} added to {ENTITY_TITLES[entity].lower()}."
@@ -605,7 +597,7 @@ def custom_field_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 show_in_list=data["show_in_list"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Field {current.label} saved.")
             return redirect(_list_url(current.entity))

@@ -64,3 +64,13 @@ def _options_html(choices: tuple[tuple[str, Any], ...]) -> str:
         else:
             parts.append(format_html('<option value="{}">{}</option>', value, label))
     return "".join(parts)
+
+
+def apply_service_errors(form: Any, error: Any) -> None:
+    """Put a service's ``ValidationError`` on ``form``: on the field it names when the form
+    has that field, on the whole form otherwise."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -20,6 +20,7 @@ from accounts.http import AuthenticatedRequest
 from contacts.custom_fields import display_rows
 from contacts.models import Company, Contact
 from crm import records
+from crm.forms import apply_service_errors
 from deals import selectors, services
 from deals.forms import (
     NEW_PIPELINE_STAGES,
@@ -42,15 +43,6 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form (per field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _wants_json(request: AuthenticatedRequest) -> bool:
@@ -349,7 +341,7 @@ def deal_lost(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except services.StaleDeal as stale:
             return _stale_answer(request, stale, as_json=False, stages=[])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{deal.name} closed as lost.")
             return redirect(deal)
@@ -435,7 +427,7 @@ def deal_create(request: AuthenticatedRequest) -> HttpResponse:
                 actor=user, pipeline=form.cleaned_data["pipeline"], **values
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Deal {deal.name} created.")
             return redirect(deal)
@@ -540,7 +532,7 @@ def deal_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             }
             return render(request, "deals/deal_form.html", ctx, status=409)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Deal saved.")
             return redirect(deal)

@@ -27,6 +27,7 @@ from accounts.http import AuthenticatedRequest
 from contacts.custom_fields import display_rows
 from contacts.phones import display_phone
 from crm import records
+from crm.forms import apply_service_errors
 from crm.ratelimit import over_rate
 from leads import duplicates, selectors, services
 from leads.forms import (
@@ -60,15 +61,6 @@ def _read_only(request: HttpRequest, lead: Lead) -> HttpResponse:
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form (per field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # ---------------------------------------------------------------- lead pages
@@ -107,7 +99,7 @@ def lead_create(request: AuthenticatedRequest) -> HttpResponse:
             try:
                 lead = services.lead_create(actor=user, **values)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, f"Lead {lead} created.")
                 if convert_into.isdigit() and user.has_perm("leads.convert_lead"):
@@ -140,7 +132,7 @@ def lead_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except services.LeadReadOnly:
             return _read_only(request, lead)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Lead saved.")
             return redirect(lead)
@@ -246,7 +238,7 @@ def lead_convert(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except services.AlreadyConverted:
             return _read_only(request, selectors.lead_get_for_user(user=user, pk=pk))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"{lead} converted.")
             return redirect(lead)
@@ -301,7 +293,7 @@ def webform_create(request: AuthenticatedRequest) -> HttpResponse:
         try:
             web_form = services.webform_create(actor=request.user, **form.service_values())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Web form {web_form} created. Embed it on your site.")
             return redirect(web_form)
@@ -320,7 +312,7 @@ def webform_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             services.webform_update(actor=request.user, form=web_form, **form.service_values())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Web form saved.")
             return redirect(web_form)
@@ -465,7 +457,7 @@ def _public_post(request: HttpRequest, web_form: WebForm, ctx: dict[str, Any]) -
         try:
             services.webform_submit(form=web_form, values=form.lead_values())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return _submitted(request, web_form, ctx, wants_json)
     if wants_json:
