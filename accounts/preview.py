@@ -1,10 +1,10 @@
 """View as user: an admin browses Keel as someone else sees it, changing nothing.
 
 While a preview runs, ``PreviewMiddleware`` puts the previewed person in ``request.user``
-for reads (GET and HEAD), so every page, list, count, search and export answers through
-the same policy as for them, and refuses every other method with a 403: nothing can be
-written in their name. ``request.previewer`` is the admin; the banner of the shell shows
-whose view this is and a button to stop. Starting and stopping are audited.
+for reads (GET and HEAD), so every page, list, count and search answers through the same
+policy as for them, and refuses every other method, and exports, with a 403: nothing can be
+written, or exported, in their name. ``request.previewer`` is the admin; the banner of the
+shell shows whose view this is and a button to stop. Starting and stopping are audited.
 
 Only someone who manages users may preview, and only a person whose rights and visibility
 they hold themselves: a preview never shows more than the admin could see anyway.
@@ -81,7 +81,8 @@ class PreviewMiddleware:
             return self.get_response(request)
         if request.path == reverse("accounts:preview-stop"):
             return self.get_response(request)
-        if request.method not in SAFE_METHODS:
+        # Not an export either: the audit log would name the person as the one who exported.
+        if request.method not in SAFE_METHODS or "export" in request.GET:
             ctx = {"person": person}
             return render(request, "accounts/preview_refused.html", ctx, status=403)
         request.previewer = user  # type: ignore[attr-defined]

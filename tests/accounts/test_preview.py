@@ -54,6 +54,9 @@ def test_nothing_can_be_changed_while_previewing(client_for, admin_user, rep):
     assert "Nothing was changed." in response.content.decode()
     assert Lead.objects.get(pk=lead.pk).last_name == "Before"
     assert client.post(reverse("accounts:record-share"), {}).status_code == 403
+    exported = client.get(LEADS, {"export": "csv"})
+    assert exported.status_code == 403  # it would be audited as Riley's export
+    assert not AuditEntry.objects.filter(action="data.exported").exists()
 
 
 def test_who_may_preview_whom(client_for, admin_user, manager, rep):
