@@ -42,6 +42,9 @@ class AccountsConfig(AppConfig):
         )
         connect_cache_receivers()
         connect_audit_receivers()
+        from accounts import encryption, twofactor  # noqa: F401 - registers encryption's check
+
+        twofactor.connect()
         from accounts import panels
 
         panels.register()

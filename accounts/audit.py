@@ -46,6 +46,15 @@ ACTIONS = {
     "auth.ip_blocked": "Blocked: network not allowed",
     "security.ip_range_added": "Network allowed",
     "security.ip_range_removed": "Network removed",
+    "auth.twofactor_verified": "Second factor verified",
+    "auth.twofactor_failed": "Second factor refused",
+    "twofactor.enabled": "Two-factor authentication turned on",
+    "twofactor.disabled": "Two-factor method removed",
+    "twofactor.backup_codes_regenerated": "Backup codes replaced",
+    "passkey.added": "Passkey added",
+    "passkey.removed": "Passkey removed",
+    "auth.password_changed": "Password changed",
+    "auth.password_reset": "Password reset by email link",
 }
 
 GENESIS = "0" * 64
