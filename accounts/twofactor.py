@@ -381,30 +381,32 @@ def _ensure_backup_codes(request: HttpRequest, actor: Any) -> None:
         request.session[NEW_CODES] = backup_codes_generate(actor=actor, first=True)
 
 
-@transaction.atomic
 def app_confirm(request: HttpRequest, *, actor: Any, code: str) -> AuthenticatorApp:
     """Confirm the pending authenticator app with a first code: two-factor is on (with
     backup codes, if there were none) and this session counts as verified."""
-    if AuthenticatorApp.objects.filter(user=actor, confirmed=True).exists():
-        raise TwoFactorError("An authenticator app is already set up. Remove it first.")
-    pending = AuthenticatorApp.objects.select_for_update().filter(user=actor, confirmed=False)
-    device = pending.first()
-    if device is None:
-        raise TwoFactorError("Start again: the setup of this app has expired.")
-    if not device.verify_token(code):
+    with transaction.atomic():
+        if AuthenticatorApp.objects.filter(user=actor, confirmed=True).exists():
+            raise TwoFactorError("An authenticator app is already set up. Remove it first.")
+        pending = AuthenticatorApp.objects.select_for_update().filter(user=actor, confirmed=False)
+        device = pending.first()
+        if device is None:
+            raise TwoFactorError("Start again: the setup of this app has expired.")
+        accepted = device.verify_token(code)  # a refusal is counted on the device and kept
+        if accepted:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            was_on = Passkey.objects.filter(user=actor, confirmed=True).exists()
+            audit.record(
+                "twofactor.enabled",
+                actor=actor,
+                obj=actor,
+                changes={"method": "app", "already_on": was_on},
+            )
+            _ensure_backup_codes(request, actor)
+            mark_verified(request, device, method="app-setup")
+    if not accepted:
         _count_failure(actor, "app-setup")
         raise TwoFactorError("That code is not right. Check your device's clock, then try again.")
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    was_on = Passkey.objects.filter(user=actor, confirmed=True).exists()
-    audit.record(
-        "twofactor.enabled",
-        actor=actor,
-        obj=actor,
-        changes={"method": "app", "already_on": was_on},
-    )
-    _ensure_backup_codes(request, actor)
-    mark_verified(request, device, method="app-setup")
     return device
 
 
@@ -641,6 +643,7 @@ def passkey_authenticate(request: HttpRequest, *, credential: Any) -> Passkey:
     user = request.user
     challenge = _take_challenge(request, AUTH_CHALLENGE)
     raw_id = credential.get("id") if isinstance(credential, dict) else None
+    problem = ""
     with transaction.atomic():
         passkey = (
             Passkey.objects.select_for_update()
@@ -648,23 +651,26 @@ def passkey_authenticate(request: HttpRequest, *, credential: Any) -> Passkey:
             .first()
         )
         if passkey is None:
-            _count_failure(user, "passkey")
-            raise TwoFactorError("That passkey is not registered for your account.")
-        try:
-            verified = verify_authentication_response(
-                credential=_credential(credential),
-                expected_challenge=challenge,
-                expected_rp_id=rp_id(request),
-                expected_origin=origin(request),
-                credential_public_key=_b64decode(passkey.public_key),
-                credential_current_sign_count=passkey.sign_count,
-            )
-        except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
-            _count_failure(user, "passkey")
-            raise TwoFactorError(f"The passkey could not be verified: {error}") from error
-        passkey.sign_count = verified.new_sign_count
-        passkey.set_last_used_timestamp(commit=False)
-        passkey.save(update_fields=["sign_count", "last_used_at"])
+            problem = "That passkey is not registered for your account."
+        else:
+            try:
+                verified = verify_authentication_response(
+                    credential=_credential(credential),
+                    expected_challenge=challenge,
+                    expected_rp_id=rp_id(request),
+                    expected_origin=origin(request),
+                    credential_public_key=_b64decode(passkey.public_key),
+                    credential_current_sign_count=passkey.sign_count,
+                )
+            except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
+                problem = f"The passkey could not be verified: {error}"
+            else:
+                passkey.sign_count = verified.new_sign_count
+                passkey.set_last_used_timestamp(commit=False)
+                passkey.save(update_fields=["sign_count", "last_used_at"])
+    if problem or passkey is None:
+        _count_failure(user, "passkey")  # outside the transaction: the row must stay
+        raise TwoFactorError(problem)
     mark_verified(request, passkey, method="passkey")
     return passkey
 
