@@ -46,10 +46,12 @@ def test_password_alone_reaches_only_the_challenge(client, rep):
     response = sign_in(client, rep)
     assert response.status_code == 302
     page = client.get(response.url)
-    assert page.status_code == 302 and page.url.startswith(CHALLENGE)
+    assert page.status_code == 302
+    assert page.url.startswith(CHALLENGE)
     assert client.get(page.url).status_code == 200
     done = pass_challenge(client, totp, next_url=reverse("leads:lead-list"))
-    assert done.status_code == 302 and done.url == reverse("leads:lead-list")
+    assert done.status_code == 302
+    assert done.url == reverse("leads:lead-list")
     assert client.get(reverse("leads:lead-list")).status_code == 200
     assert "auth.twofactor_verified" in actions()
 
@@ -63,7 +65,7 @@ def staff_pages():
                 continue
             try:
                 yield reverse(full)
-            except Exception:  # noqa: BLE001 - pages that need arguments
+            except Exception:
                 continue
 
 
@@ -78,10 +80,12 @@ def test_the_middleware_blocks_every_staff_page_until_verified(client_for, admin
         assert response.url.startswith(CHALLENGE), url
     # htmx requests are told to load the challenge as a whole page
     hx = client.get(reverse("leads:lead-list"), HTTP_HX_REQUEST="true")
-    assert hx.status_code == 204 and hx["HX-Redirect"].startswith(CHALLENGE)
+    assert hx.status_code == 204
+    assert hx["HX-Redirect"].startswith(CHALLENGE)
     # a form post is refused too, nothing is written
     post = client.post(reverse("accounts:profile"), {"full_name": "Changed", "theme": "dark"})
-    assert post.status_code == 302 and post.url.startswith(CHALLENGE)
+    assert post.status_code == 302
+    assert post.url.startswith(CHALLENGE)
     admin_user.refresh_from_db()
     assert admin_user.full_name == "Ada Admin"
 
@@ -112,7 +116,8 @@ def test_a_wrong_code_is_refused_and_audited(client_for, rep):
     assert response.status_code == 400
     assert "not right" in response.content.decode()
     row = AuditEntry.objects.get(action="auth.twofactor_failed")
-    assert row.actor_id == rep.pk and row.changes["method"] == "app"
+    assert row.actor_id == rep.pk
+    assert row.changes["method"] == "app"
     assert client.get(HOME).status_code == 302  # still not verified
 
 
@@ -192,7 +197,8 @@ def enrol_with_codes(client, user):
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode()).group(1)
     totp = pyotp.TOTP(secret)
     done = client.post(APP, {"code": totp.now()})
-    assert done.status_code == 302 and done.url == CODES
+    assert done.status_code == 302
+    assert done.url == CODES
     shown = client.get(CODES).content.decode()
     codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4})</code>", shown)
     return totp, codes
@@ -201,13 +207,16 @@ def enrol_with_codes(client, user):
 def test_enrolment_shows_a_qr_code_and_ten_codes_once(client_for, rep):
     client = client_for(rep)
     page = client.get(APP).content.decode()
-    assert "<svg" in page and "QR code" in page
+    assert "<svg" in page
+    assert "QR code" in page
     assert "<script" not in page.split("<main", 1)[1]  # no inline script
-    totp, codes = enrol_with_codes(client, rep)
-    assert len(codes) == 10 and len(set(codes)) == 10
+    _totp, codes = enrol_with_codes(client, rep)
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     assert codes[0] not in client.get(CODES).content.decode()  # shown once
     stored = set(StaticToken.objects.values_list("token", flat=True))
-    assert not stored & {c.replace("-", "") for c in codes} and not stored & set(codes)
+    assert not stored & {c.replace("-", "") for c in codes}
+    assert not stored & set(codes)
     assert "twofactor.enabled" in actions()
     assert client.session.get(twofactor.VERIFIED_AT)  # the enrolling session is verified
 
@@ -245,7 +254,8 @@ def test_regenerating_codes_replaces_them_and_is_audited(client, rep):
     _, old = enrol_with_codes(client, rep)
     assert client.post(NEW_CODES).status_code == 302
     new = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4})</code>", client.get(CODES).content.decode())
-    assert len(new) == 10 and not set(new) & set(old)
+    assert len(new) == 10
+    assert not set(new) & set(old)
     assert "twofactor.backup_codes_regenerated" in actions()
     client.logout()
     client.force_login(rep)
@@ -260,7 +270,8 @@ def test_a_role_that_requires_two_factor_sends_to_enrolment_first(client_for, re
     client = client_for(rep)
     for url in (HOME, reverse("leads:lead-list"), reverse("accounts:profile")):
         response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith(SETUP), url
+        assert response.status_code == 302, url
+        assert response.url.startswith(SETUP), url
     assert client.get(SETUP).status_code == 200
     assert client.get(APP).status_code == 200
     enrol_with_codes(client, rep)
@@ -309,7 +320,8 @@ def test_turning_off_needs_a_recent_check_and_is_audited(client_for, rep):
         pass_challenge(client, totp)
     with time_machine.travel("2026-03-02 10:20:00", tick=False):
         stale = client.post(DISABLE)
-        assert stale.status_code == 302 and stale.url.startswith(CHALLENGE)
+        assert stale.status_code == 302
+        assert stale.url.startswith(CHALLENGE)
         assert AuthenticatorApp.objects.filter(user=rep).exists()
         pass_challenge(client, totp)
         assert client.post(DISABLE).status_code == 302
@@ -331,7 +343,8 @@ def test_nobody_removes_another_users_passkey(client_for, rep, other_rep):
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     for url in (SETUP, APP, CHALLENGE, CODES):
         response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith(LOGIN)
+        assert response.status_code == 302
+        assert response.url.startswith(LOGIN)
 
 
 # ---------------------------------------------------------------- recent check
@@ -353,7 +366,8 @@ def test_security_settings_ask_for_a_recent_check(client_for, admin_user, url):
         page = client.get(stale.url)
         assert "Confirm it is you" in page.content.decode()
         back = pass_challenge(client, totp, next_url=url)
-        assert back.status_code == 302 and back.url == url
+        assert back.status_code == 302
+        assert back.url == url
         assert client.get(url).status_code == 200
 
 
@@ -365,7 +379,8 @@ def test_the_decorator_lets_users_without_a_second_factor_through(rf_user_reques
         calls.append(request)
         return "ok"
 
-    assert view(rf_user_request) == "ok" and calls
+    assert view(rf_user_request) == "ok"
+    assert calls
 
 
 def test_the_decorator_keeps_only_local_next_targets(client_for, rep):

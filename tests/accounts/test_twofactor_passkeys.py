@@ -64,7 +64,8 @@ class SoftwareAuthenticator:
     def create(self, options: dict) -> dict:
         rp_hash = hashlib.sha256(self.rp_id.encode()).digest()
         attested = b"\0" * 16 + struct.pack(">H", len(self.credential_id)) + self.credential_id
-        auth_data = rp_hash + bytes([0x45]) + struct.pack(">I", self.counter) + attested + self._cose()
+        flags = bytes([0x45])  # user present, user verified, attested credential data
+        auth_data = rp_hash + flags + struct.pack(">I", self.counter) + attested + self._cose()
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         return {
             "id": b64(self.credential_id),
@@ -119,7 +120,8 @@ def test_a_passkey_registers_and_turns_two_factor_on(client_for, rep):
     assert response.json()["redirect"] == reverse("accounts:twofactor-backup-codes")
     passkey = Passkey.objects.get(user=rep)
     assert passkey.credential_id == b64(authenticator.credential_id)
-    assert passkey.name == "Laptop" and passkey.transports == ["internal"]
+    assert passkey.name == "Laptop"
+    assert passkey.transports == ["internal"]
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {"passkey.added", "twofactor.enabled"} <= actions
     from django.db import connection
@@ -127,7 +129,8 @@ def test_a_passkey_registers_and_turns_two_factor_on(client_for, rep):
     with connection.cursor() as cursor:
         cursor.execute("SELECT public_key FROM accounts_passkey")
         (stored,) = cursor.fetchone()
-    assert stored.startswith("gAAAAA") and stored != passkey.public_key  # encrypted at rest
+    assert stored.startswith("gAAAAA")
+    assert stored != passkey.public_key
 
 
 def test_signing_in_with_the_passkey(client_for, rep):
