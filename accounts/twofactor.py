@@ -710,10 +710,35 @@ def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: An
     audit.record("auth.password_reset", actor=user, obj=user)
 
 
+def socket_verified(scope: dict[str, Any]) -> bool:
+    """Whether a websocket's session has passed the second factor (or needs none)."""
+    from django_otp.models import Device
+
+    user = scope["user"]
+    if not is_enabled(user):
+        return not is_required(user)
+    session = scope.get("session") or {}
+    persistent_id = session.get(django_otp.DEVICE_ID_SESSION_KEY)
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return bool(device is not None and device.user_id == user.pk and device.confirmed)
+
+
+async def socket_allowed(scope: dict[str, Any]) -> bool:
+    from channels.db import database_sync_to_async
+
+    return bool(await database_sync_to_async(socket_verified)(scope))
+
+
 def connect() -> None:
-    """Receivers: device changes drop the cached state; password changes are audited."""
+    """Receivers: device changes drop the cached state; password changes are audited; the
+    live websocket is held to the second factor like the pages."""
     from allauth.account import signals as allauth_signals
     from django.db.models.signals import post_delete, post_save
+
+    from crm import consumers
+
+    if socket_allowed not in consumers.CONNECT_CHECKS:
+        consumers.CONNECT_CHECKS.append(socket_allowed)
 
     for model in (AuthenticatorApp, Passkey):
         for signal in (post_save, post_delete):

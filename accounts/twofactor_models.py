@@ -27,7 +27,6 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db import models
-from django.utils.timezone import now
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -157,7 +156,6 @@ class Passkey(TimestampMixin, Device):
     transports = models.JSONField(default=list, blank=True)
     aaguid = models.CharField(max_length=36, blank=True)
     backed_up = models.BooleanField(default=False, help_text="A synced passkey (e.g. iCloud).")
-    created_at = models.DateTimeField(default=now)
 
     class Meta(Device.Meta):
         verbose_name = "passkey"

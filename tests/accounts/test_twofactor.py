@@ -432,3 +432,37 @@ def test_the_profile_section_costs_the_same_with_many_passkeys(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(SETUP)
     assert page.content.decode().count("Remove passkey") == 6
+
+
+# ---------------------------------------------------------------- the live websocket
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_socket_needs_the_second_factor_too(standard_roles):
+    from asgiref.sync import async_to_sync
+    from asgiref.testing import ApplicationCommunicator
+
+    from crm.consumers import CLOSE_UNAUTHENTICATED, LiveConsumer
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory(role=roles.SALES_REP)
+    device = AuthenticatorApp.objects.create(user=user, name="Phone", confirmed=True)
+
+    async def opens(session) -> bool:
+        scope = {"type": "websocket", "path": "/ws/live/", "headers": [], "subprotocols": []}
+        app = ApplicationCommunicator(
+            LiveConsumer.as_asgi(), {**scope, "user": user, "session": session}
+        )
+        await app.send_input({"type": "websocket.connect"})
+        assert (await app.receive_output(timeout=2))["type"] == "websocket.accept"
+        closed = await app.receive_nothing(timeout=0.3)
+        if not closed:
+            message = await app.receive_output(timeout=2)
+            assert message == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+            return False
+        await app.send_input({"type": "websocket.disconnect", "code": 1000})
+        await app.wait(timeout=2)
+        return True
+
+    assert async_to_sync(opens)({}) is False
+    assert async_to_sync(opens)({"otp_device_id": device.persistent_id}) is True
