@@ -170,7 +170,6 @@ class _LostDeviceAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email", "user__full_name", "name"]
     list_filter = ["confirmed"]
-    exclude: list[str] = []
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

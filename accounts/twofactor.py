@@ -391,6 +391,9 @@ def app_confirm(request: HttpRequest, *, actor: Any, code: str) -> Authenticator
         device = pending.first()
         if device is None:
             raise TwoFactorError("Start again: the setup of this app has expired.")
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:  # django-otp's delay after a wrong code (1, 2, 4 ... seconds)
+            raise TwoFactorError("Too many tries in a row: wait a few seconds, then try again.")
         accepted = device.verify_token(code)  # a refusal is counted on the device and kept
         if accepted:
             device.confirmed = True
@@ -575,7 +578,7 @@ def passkey_register(request: HttpRequest, *, credential: Any, name: str) -> Pas
     from webauthn import verify_registration_response
     from webauthn.helpers.exceptions import InvalidRegistrationResponse
 
-    actor = request.user
+    actor: Any = request.user
     challenge = _take_challenge(request, REG_CHALLENGE)
     try:
         verified = verify_registration_response(
