@@ -105,9 +105,9 @@ class TeamAdmin(admin.ModelAdmin):
 class RoleAdmin(admin.ModelAdmin):
     """Roles' names and order; their permissions are edited on the role's group."""
 
-    list_display = ["name", "slug", "rank", "is_system", "description"]
+    list_display = ["name", "slug", "rank", "is_system", "require_two_factor", "description"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", "description", "rank", "group", "is_system"]
+    fields = ["name", "slug", "description", "rank", "require_two_factor", "group", "is_system"]
     readonly_fields = ["group", "is_system"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -117,7 +117,18 @@ class RoleAdmin(admin.ModelAdmin):
         elif obj.group.name != obj.name:
             obj.group.name = obj.name
             obj.group.save(update_fields=["name"])
+        before = Role.objects.filter(pk=obj.pk).values_list("require_two_factor", flat=True)
+        was = next(iter(before), False)
         super().save_model(request, obj, form, change)
+        if was != obj.require_two_factor:  # the 2FA policy is a security setting: audited
+            from accounts import audit
+
+            audit.record(
+                "security.two_factor_policy_changed",
+                actor=request.user,
+                obj=obj,
+                changes={"require_two_factor": [was, obj.require_two_factor]},
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Role | None = None) -> bool:
         return obj is None or not obj.is_system

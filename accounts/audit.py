@@ -55,6 +55,7 @@ ACTIONS = {
     "passkey.removed": "Passkey removed",
     "auth.password_changed": "Password changed",
     "auth.password_reset": "Password reset by email link",
+    "security.two_factor_policy_changed": "Two-factor requirement changed",
 }
 
 GENESIS = "0" * 64

@@ -466,3 +466,46 @@ def test_the_live_socket_needs_the_second_factor_too(standard_roles):
 
     assert async_to_sync(opens)({}) is False
     assert async_to_sync(opens)({"otp_device_id": device.persistent_id}) is True
+
+
+# ---------------------------------------------------------------- Django admin
+
+
+def test_admins_switch_the_policy_and_remove_lost_devices_audited(client_for, admin_user, rep):
+    from accounts.models import Role
+
+    totp = enrol_app(admin_user)
+    enrol_app(rep)
+    client = client_for(admin_user)
+    pass_challenge(client, totp)
+    role = Role.objects.get(slug=roles.SALES_REP)
+    response = client.post(
+        reverse("admin:accounts_role_change", args=[role.pk]),
+        {
+            "name": role.name,
+            "slug": role.slug,
+            "description": role.description,
+            "rank": role.rank,
+            "require_two_factor": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Role.objects.get(pk=role.pk).require_two_factor
+    row = AuditEntry.objects.get(action="security.two_factor_policy_changed")
+    assert row.changes == {"require_two_factor": [False, True]}
+
+    lost = AuthenticatorApp.objects.get(user=rep)
+    page = client.get(reverse("admin:accounts_authenticatorapp_change", args=[lost.pk]))
+    assert page.status_code == 200
+    assert lost.key not in page.content.decode()  # the seed is never shown
+    url = reverse("admin:accounts_authenticatorapp_delete", args=[lost.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not AuthenticatorApp.objects.filter(user=rep).exists()
+    removed = AuditEntry.objects.filter(action="twofactor.disabled").first()
+    assert removed.changes["by_admin"] is True
+    assert removed.object_id == str(rep.pk)
+
+
+def test_people_without_the_admin_permission_cannot_reach_devices(client_for, manager):
+    response = client_for(manager).get(reverse("admin:accounts_authenticatorapp_changelist"))
+    assert response.status_code == 302  # the Django admin sends non-staff to its sign-in
