@@ -58,6 +58,7 @@ bench: install ## Measure the pages against a production-mode server (see docs/b
 
 check-deploy: install ## Run Django's deployment checks with example production settings
 	DEBUG=0 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	CRM_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	DATABASE_URL=postgres://keel@db/keel REDIS_URL=redis://redis:6379/0 \
 	EMAIL_URL=smtp+tls://keel:secret@smtp.example.com:587 ALLOWED_HOSTS=crm.example.com \
 	$(MANAGE) check --deploy --fail-level WARNING

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -5,7 +7,15 @@ from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from accounts.models import AuditEntry, IPAllowRange, Role, Team, User
+from accounts.models import (
+    AuditEntry,
+    AuthenticatorApp,
+    IPAllowRange,
+    Passkey,
+    Role,
+    Team,
+    User,
+)
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -95,9 +105,9 @@ class TeamAdmin(admin.ModelAdmin):
 class RoleAdmin(admin.ModelAdmin):
     """Roles' names and order; their permissions are edited on the role's group."""
 
-    list_display = ["name", "slug", "rank", "is_system", "description"]
+    list_display = ["name", "slug", "rank", "is_system", "require_two_factor", "description"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", "description", "rank", "group", "is_system"]
+    fields = ["name", "slug", "description", "rank", "require_two_factor", "group", "is_system"]
     readonly_fields = ["group", "is_system"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -107,7 +117,18 @@ class RoleAdmin(admin.ModelAdmin):
         elif obj.group.name != obj.name:
             obj.group.name = obj.name
             obj.group.save(update_fields=["name"])
+        before = Role.objects.filter(pk=obj.pk).values_list("require_two_factor", flat=True)
+        was = next(iter(before), False)
         super().save_model(request, obj, form, change)
+        if was != obj.require_two_factor:  # the 2FA policy is a security setting: audited
+            from accounts import audit
+
+            audit.record(
+                "security.two_factor_policy_changed",
+                actor=request.user,
+                obj=obj,
+                changes={"require_two_factor": [was, obj.require_two_factor]},
+            )
 
     def has_delete_permission(self, request: HttpRequest, obj: Role | None = None) -> bool:
         return obj is None or not obj.is_system
@@ -150,3 +171,43 @@ class IPAllowRangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: IPAllowRange | None = None) -> bool:
         return False
+
+
+class _LostDeviceAdmin(admin.ModelAdmin):
+    """Read-only: people set up their own second factors. An admin may delete a lost one
+    (the person then signs in with the password and sets up a new one); audited."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__full_name", "name"]
+    list_filter = ["confirmed"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        from accounts import audit
+
+        details = {"user": obj.user.email, "name": obj.name, "by_admin": True}
+        user = obj.user
+        super().delete_model(request, obj)
+        action = "passkey.removed" if isinstance(obj, Passkey) else "twofactor.disabled"
+        audit.record(action, actor=request.user, obj=user, changes=details)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset.select_related("user"):
+            self.delete_model(request, obj)
+
+
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(_LostDeviceAdmin):
+    exclude = ["key"]  # the seed never leaves the server once set up
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(_LostDeviceAdmin):
+    list_display = [*_LostDeviceAdmin.list_display, "backed_up"]
+    exclude = ["public_key"]

@@ -63,6 +63,9 @@ class AccountsConfig(AppConfig):
         register_capabilities()
         connect_cache_receivers()
         connect_audit_receivers()
+        from accounts import encryption, twofactor  # noqa: F401 - registers encryption's check
+
+        twofactor.connect()
         from accounts import panels
 
         panels.register()

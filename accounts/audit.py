@@ -61,6 +61,16 @@ ACTIONS = {
     "user.preview_stopped": "Stopped viewing as this person",
     "share.granted": "Shared",
     "share.revoked": "Share revoked",
+    "auth.twofactor_verified": "Second factor verified",
+    "auth.twofactor_failed": "Second factor refused",
+    "twofactor.enabled": "Two-factor authentication turned on",
+    "twofactor.disabled": "Two-factor method removed",
+    "twofactor.backup_codes_regenerated": "Backup codes replaced",
+    "passkey.added": "Passkey added",
+    "passkey.removed": "Passkey removed",
+    "auth.password_changed": "Password changed",
+    "auth.password_reset": "Password reset by email link",
+    "security.two_factor_policy_changed": "Two-factor requirement changed",
 }
 
 GENESIS = "0" * 64

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Scope
 
@@ -37,6 +37,7 @@ class Grants:
     scope: Scope | None  # the default scope (record kinds no role names); None: inactive
     networks: tuple[str, ...] | None = None  # the IP allowlist's; None: any address
     scopes: tuple[tuple[str, Scope], ...] = ()  # ("leads.lead", scope) per record kind
+    two_factor_required: bool = False  # a role held requires a second factor (docs/security.md)
 
     def scope_of(self, label: str) -> Scope | None:
         """The scope on the record kind ``label`` ("leads.lead")."""
@@ -50,7 +51,7 @@ def widest(scopes: Any) -> Scope:
 
 
 def _key(user_pk: Any) -> str:
-    return f"grants:v2:user:{user_pk}"
+    return f"grants:v3:user:{user_pk}"
 
 
 def _compute(user: Any) -> Grants:
@@ -63,15 +64,23 @@ def _compute(user: Any) -> Grants:
     permissions = frozenset(
         backend.get_user_permissions(user) | backend.get_group_permissions(user)
     )
-    if user.is_superuser:
-        return Grants(permissions, Scope.ALL, networks)
     from accounts.models import Role
 
-    held = list(Role.objects.filter(group__user=user).only("record_scope", "entity_scopes"))
+    if user.is_superuser:  # held to the Admin role's policy, whatever roles they hold
+        required = Role.objects.filter(
+            models.Q(slug="admin") | models.Q(group__user=user), require_two_factor=True
+        ).exists()
+        return Grants(permissions, Scope.ALL, networks, two_factor_required=required)
+    held = list(
+        Role.objects.filter(group__user=user).only(
+            "record_scope", "entity_scopes", "require_two_factor"
+        )
+    )
     kinds = sorted({kind for role in held for kind in role.entity_scopes})
     scopes = tuple((kind, widest(role.scope_of(kind) for role in held)) for kind in kinds)
     default = widest(Scope(role.record_scope) for role in held)
-    return Grants(permissions, default, networks, scopes)
+    required = any(role.require_two_factor for role in held)
+    return Grants(permissions, default, networks, scopes, required)
 
 
 def grants_for(user: Any) -> Grants:

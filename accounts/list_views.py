@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts import audit
 from accounts.models import AuditEntry, User
+from accounts.twofactor import recent_check_required
 from crm.lists import Column, Filter, ListSpec, date_range, list_view
 
 
@@ -77,5 +78,6 @@ AUDIT_LOG = ListSpec(
 )
 
 
+@recent_check_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     return list_view(request, AUDIT_LOG)  # type: ignore[return-value]

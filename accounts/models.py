@@ -76,6 +76,12 @@ class Role(models.Model):
         blank=True,
         help_text='Scope per record kind, e.g. {"leads.lead": "team"} (accounts.rbac).',
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor authentication",
+        default=False,
+        help_text="Holders must set up a second factor before they may use Keel "
+        "(docs/security.md).",
+    )
 
     class Meta:
         ordering = ["rank", "name"]
@@ -396,3 +402,12 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} from {self.ip or 'unknown'}"
+
+
+# The second factors (django-otp devices) live in their own module; imported here so that
+# Django finds them as this app's models.
+from accounts.twofactor_models import (  # noqa: E402, F401
+    AuthenticatorApp,
+    BackupCodes,
+    Passkey,
+)

@@ -27,6 +27,7 @@ from accounts.forms import (
 )
 from accounts.http import AuthenticatedRequest
 from accounts.models import Role, Team, User
+from accounts.twofactor import recent_check_required
 from crm.forms import apply_service_errors
 
 USERS_PER_PAGE = 50
@@ -44,6 +45,7 @@ def role_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_check_required
 def role_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RoleCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -66,6 +68,7 @@ def _role_or_404(pk: int) -> Role:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_check_required
 def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A role's name and its matrix: rights per record kind, visibility, settings rights."""
     role = _role_or_404(pk)
@@ -111,6 +114,7 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_check_required
 def role_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     role = _role_or_404(pk)
     problem = ""
@@ -152,6 +156,7 @@ def user_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_check_required
 def user_create(request: AuthenticatedRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -185,6 +190,7 @@ def _person_or_404(pk: int) -> User:
 
 
 @require_http_methods(["GET", "POST"])
+@recent_check_required
 def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person_or_404(pk)
     initial = {
@@ -217,6 +223,7 @@ def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@recent_check_required
 def user_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Deactivate (ending every session and open page) or reactivate a person."""
     person = _person_or_404(pk)
@@ -254,6 +261,7 @@ def _user_page_refused(request: AuthenticatedRequest, person: User) -> HttpRespo
 
 
 @require_POST
+@recent_check_required
 def user_password_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person_or_404(pk)
     try:
@@ -371,6 +379,7 @@ def team_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@recent_check_required
 def user_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Start viewing Keel as this person: reads only, until stopped."""
     person = _person_or_404(pk)

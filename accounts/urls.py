@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import list_views, settings_views, views
+from accounts import list_views, settings_views, twofactor_views, views
 from crm import access
 
 app_name = "accounts"
@@ -36,6 +36,36 @@ urlpatterns = [
     path("settings/teams/<int:pk>/delete/", settings_views.team_delete, name="team-delete"),
 ]
 
+# Two-factor authentication (accounts/twofactor.py); reachable while the second factor is
+# still missing, as TwoFactorMiddleware allows.
+tf = twofactor_views
+urlpatterns += [
+    path("accounts/two-factor/", tf.setup, name="twofactor-setup"),
+    path("accounts/two-factor/verify/", tf.challenge, name="twofactor-challenge"),
+    path("accounts/two-factor/app/", tf.app, name="twofactor-app"),
+    path("accounts/two-factor/app/remove/", tf.app_remove, name="twofactor-app-remove"),
+    path("accounts/two-factor/backup-codes/", tf.backup_codes, name="twofactor-backup-codes"),
+    path(
+        "accounts/two-factor/backup-codes/new/",
+        tf.backup_codes_new,
+        name="twofactor-backup-codes-new",
+    ),
+    path("accounts/two-factor/disable/", tf.disable, name="twofactor-disable"),
+    path(
+        "accounts/two-factor/passkeys/register/options/",
+        tf.passkey_register_options,
+        name="passkey-register-options",
+    ),
+    path("accounts/two-factor/passkeys/register/", tf.passkey_register, name="passkey-register"),
+    path(
+        "accounts/two-factor/passkeys/verify/options/",
+        tf.passkey_auth_options,
+        name="passkey-auth-options",
+    ),
+    path("accounts/two-factor/passkeys/verify/", tf.passkey_auth, name="passkey-auth"),
+    path("accounts/two-factor/passkeys/<int:pk>/remove/", tf.passkey_remove, name="passkey-remove"),
+]
+
 access.declare(
     app_name,
     {
@@ -63,5 +93,18 @@ access.declare(
         "team-list": access.perm("accounts.change_team"),  # creating needs add_team
         "team-detail": access.perm("accounts.change_team"),
         "team-delete": access.perm("accounts.delete_team"),
+        # Each person's own second factors: signed in is enough, nobody reaches another's.
+        "twofactor-setup": access.LOGIN,
+        "twofactor-challenge": access.LOGIN,
+        "twofactor-app": access.LOGIN,
+        "twofactor-app-remove": access.LOGIN,
+        "twofactor-backup-codes": access.LOGIN,
+        "twofactor-backup-codes-new": access.LOGIN,
+        "twofactor-disable": access.LOGIN,
+        "passkey-register-options": access.LOGIN,
+        "passkey-register": access.LOGIN,
+        "passkey-auth-options": access.LOGIN,
+        "passkey-auth": access.LOGIN,
+        "passkey-remove": access.LOGIN,
     },
 )

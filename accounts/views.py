@@ -14,7 +14,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import allowlist, audit, policy, roles, selectors, services, sessions, sharing
+from accounts import (
+    allowlist,
+    audit,
+    policy,
+    roles,
+    selectors,
+    services,
+    sessions,
+    sharing,
+    twofactor,
+)
 from accounts.forms import IPRangeForm, ProfileForm, ThemeForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
@@ -70,7 +80,11 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "default_timezone": settings.TIME_ZONE},
+        {
+            "form": form,
+            "default_timezone": settings.TIME_ZONE,
+            "summary": twofactor.summary(user),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -120,6 +134,7 @@ def access_explain(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@twofactor.recent_check_required
 def ip_allowlist(request: AuthenticatedRequest) -> HttpResponse:
     """The networks Keel may be used from: list, add, remove (admins). A change that would
     lock out the admin making it is refused with a message (400)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -9,6 +10,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from crm.realtime import session_group, user_group
 
 CLOSE_UNAUTHENTICATED = 4401
+# More conditions a signed-in socket must meet, registered by the apps that set them (the
+# second factor: accounts.twofactor). Each gets the ASGI scope and answers True to let it in.
+CONNECT_CHECKS: list[Callable[[dict[str, Any]], Awaitable[bool]]] = []
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -23,7 +27,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
+        allowed = user is not None and user.is_authenticated and user.is_active
+        for check in CONNECT_CHECKS if allowed else ():
+            allowed = allowed and await check(self.scope)
+        if not allowed:
             # Accept, then close with a code the page understands: "signed out, stop retrying".
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)

@@ -71,7 +71,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    # Not django_otp.plugins.otp_totp: its seeds are stored in plain text. Keel's own
+    # authenticator-app device encrypts them (accounts/twofactor_models.py).
     "django_otp.plugins.otp_static",
     "guardian",
     "django_celery_beat",
@@ -110,8 +111,10 @@ MIDDLEWARE = [
     "crm.middleware.ResolvedUserMiddleware",
     "accounts.allowlist.IPAllowlistMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
-    "accounts.preview.PreviewMiddleware",  # after the admin's own checks, before the rest
     "django_htmx.middleware.HtmxMiddleware",
+    # Signed in but not past the second factor: only the challenge, enrolment and sign-out.
+    "accounts.twofactor.TwoFactorMiddleware",
+    "accounts.preview.PreviewMiddleware",  # after the admin's own checks, before the rest
     "crm.middleware.UserTimezoneMiddleware",
     "crm.middleware.AccessMiddleware",
     "crm.middleware.HtmxMessagesMiddleware",
@@ -141,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.shell",
+                "accounts.twofactor.context",
             ],
             "loaders": [("template_partials.loader.Loader", _template_loaders)],
             "builtins": ["template_partials.templatetags.partials"],
@@ -403,6 +407,20 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TIMEZONE = "UTC"
 # The worker and beat log through Django's LOGGING (JSON with request ids in production).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# ---------------------------------------------------------------- two-factor, encryption
+# Fernet keys for the encrypted columns (accounts.encryption), comma-separated: the first
+# encrypts, all decrypt (rotation: docs/security.md). Unset: derived from SECRET_KEY, which
+# only development and an opted-in embedded install accept (system check accounts.E001).
+CRM_ENCRYPTION_KEYS = env_list("CRM_ENCRYPTION_KEYS")
+# Sensitive settings ask for a second-factor check when the last one is older (seconds).
+CRM_2FA_RECENT = env_int("CRM_2FA_RECENT", 15 * 60, min_value=60)
+# Wrong second-factor codes allowed per user in CRM_2FA_FAIL_WINDOW seconds, then a wait.
+CRM_2FA_MAX_FAILURES = env_int("CRM_2FA_MAX_FAILURES", 5, min_value=1)
+CRM_2FA_FAIL_WINDOW = env_int("CRM_2FA_FAIL_WINDOW", 5 * 60, min_value=30)
+# WebAuthn relying party: the site's domain. Empty: the host each request came to.
+CRM_WEBAUTHN_RP_ID = env_str("CRM_WEBAUTHN_RP_ID", "")
+OTP_TOTP_ISSUER = env_str("CRM_INSTANCE_NAME", "Keel")
 
 # ---------------------------------------------------------------- Keel
 # Audit rows older than this many days are purged nightly (the purge is itself audited);

@@ -14,6 +14,8 @@ const files = [
   ["@fontsource-variable/inter/LICENSE", "inter/LICENSE"],
   ["sortablejs/Sortable.min.js", "sortable/Sortable.min.js"],
   ["sortablejs/LICENSE", "sortable/LICENSE"],
+  ["@simplewebauthn/browser/dist/bundle/index.umd.min.js", "simplewebauthn/browser.umd.min.js"],
+  ["@simplewebauthn/browser/LICENSE.md", "simplewebauthn/LICENSE.md"],
 ];
 
 rmSync(vendor, { recursive: true, force: true });

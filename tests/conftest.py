@@ -76,6 +76,16 @@ def _own_cache_namespace(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as the demo has it: no role requires a second factor (a real
+    install requires one of admins, migration 0011). Two-factor tests turn it on."""
+    from accounts.models import Role
+
+    with django_db_blocker.unblock():
+        Role.objects.update(require_two_factor=False)
+
+
 # ---------------------------------------------------------------- personas
 
 

@@ -17,6 +17,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-long-random-production-key-" + "q" * 30,
     "ALLOWED_HOSTS": "crm.example.com",
     "EMAIL_URL": "smtp+tls://keel:secret@smtp.example.com:587",
+    "CRM_ENCRYPTION_KEYS": "m2PSWapkizZ2ZL8d40BXKs2riRWQ-jefMeHj0N9AZ1Q=",  # a test-only Fernet key
 }
 PROBE = """
 import json
@@ -114,6 +115,13 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     done = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+def test_check_refuses_production_without_encryption_keys(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "CRM_ENCRYPTION_KEYS"}
+    done = run(["manage.py", "check"], env, tmp_path)
+    assert done.returncode != 0
+    assert "accounts.E001" in done.stderr + done.stdout
 
 
 def test_check_deploy_warns_when_email_is_not_configured(tmp_path):

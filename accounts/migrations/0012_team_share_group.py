@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_role_entity_scopes"),
+        ("accounts", "0011_two_factor_policy"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
