@@ -75,6 +75,11 @@ class RoleForm(forms.Form):
     description = forms.CharField(
         label="Description", max_length=300, required=False, help_text="What the role is for."
     )
+    require_two_factor = forms.BooleanField(
+        label="Require two-factor authentication",
+        required=False,
+        help_text="Holders must set up an authenticator app or a passkey before using Keel.",
+    )
 
 
 class RoleCreateForm(RoleForm):

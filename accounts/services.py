@@ -113,7 +113,12 @@ def _unique_slug(name: str) -> str:
 
 @transaction.atomic
 def role_create(
-    *, actor: User, name: str, description: str = "", copy_from: Role | None = None
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    copy_from: Role | None = None,
+    require_two_factor: bool = False,
 ) -> Role:
     """A new custom role, empty or with the rights and scopes of ``copy_from``."""
     name = _clean_role_name(name)
@@ -125,6 +130,7 @@ def role_create(
         group=group,
         record_scope=copy_from.record_scope if copy_from else Scope.OWN,
         entity_scopes=dict(copy_from.entity_scopes) if copy_from else {},
+        require_two_factor=require_two_factor,
     )
     if copy_from is not None:
         group.permissions.set(copy_from.group.permissions.all())
@@ -134,6 +140,7 @@ def role_create(
         obj=role,
         changes={
             "copied_from": copy_from.name if copy_from else None,
+            "require_two_factor": require_two_factor,
             "permissions": sorted(_group_permissions(group)),
         },
     )
@@ -189,6 +196,33 @@ def _keeps_role_admin(actor: User, role: Role, permissions: set[str]) -> bool:
     return "accounts.change_role" in held
 
 
+def _apply_scopes(role: Role, scopes: dict[str, str]) -> dict[str, list[str]]:
+    """Set ``role``'s visibility per record kind (unsaved); the ones that moved."""
+    cleaned = _check_scopes(scopes)
+    moved = {}
+    for label, value in cleaned.items():
+        before = role.scope_of(label)
+        if before != value:
+            moved[f"scope.{label}"] = [before.value, value]
+    role.entity_scopes = {**role.entity_scopes, **cleaned}
+    return moved
+
+
+def _set_two_factor_policy(actor: User, role: Role, required: bool | None) -> bool:
+    """Set whether ``role`` requires a second factor (unsaved); True when it changed. A
+    security setting: its own audit row, as the Django admin writes it."""
+    if required is None or required == role.require_two_factor:
+        return False
+    before, role.require_two_factor = role.require_two_factor, required
+    audit.record(
+        "security.two_factor_policy_changed",
+        actor=actor,
+        obj=role,
+        changes={"require_two_factor": [before, required]},
+    )
+    return True
+
+
 @transaction.atomic
 def role_update(
     *,
@@ -199,6 +233,7 @@ def role_update(
     grants: set[str] | None = None,
     capabilities: set[str] | None = None,
     scopes: dict[str, str] | None = None,
+    require_two_factor: bool | None = None,
 ) -> Role:
     """Rename a role and set its matrix: ``grants`` are the ticked entity rights
     (``app_label.codename``), ``capabilities`` the ticked settings rights (keys),
@@ -237,12 +272,9 @@ def role_update(
             role.group.permissions.remove(*_permission_rows(removed))
             changes["revoked"] = sorted(removed)
     if scopes is not None:
-        cleaned = _check_scopes(scopes)
-        for label, value in cleaned.items():
-            before = role.scope_of(label)
-            if before != value:
-                changes[f"scope.{label}"] = [before.value, value]
-        role.entity_scopes = {**role.entity_scopes, **cleaned}
+        changes.update(_apply_scopes(role, scopes))
+    if _set_two_factor_policy(actor, role, require_two_factor) and not changes:
+        role.save(update_fields=["require_two_factor"])
     if changes:
         role.full_clean(exclude=["group", "slug"])
         role.save()

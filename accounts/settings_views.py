@@ -75,7 +75,12 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     fixed = role.slug == roles.ADMIN
     held = selectors.role_permissions(role=role)
     data = request.POST if request.method == "POST" else None
-    form = RoleForm(data, initial={"name": role.name, "description": role.description})
+    initial = {
+        "name": role.name,
+        "description": role.description,
+        "require_two_factor": role.require_two_factor,
+    }
+    form = RoleForm(data, initial=initial)
     may_change = request.user.has_perm("accounts.change_role")
     matrix = RoleMatrixForm(data, role=role, held=held, editable=may_change and not fixed)
     if request.method == "POST":

@@ -231,3 +231,20 @@ def test_the_roles_page_reads_a_fixed_number_of_queries(
         services.role_create(actor=admin_user, name=f"Extra {n}")
     with django_assert_max_num_queries(12):
         assert client.get(ROLES).status_code == 200
+
+
+def test_the_two_factor_requirement_is_set_on_the_role_page_and_audited(client_for, admin_user):
+    role = Role.objects.get(slug=roles.SALES_REP)
+    assert not role.require_two_factor
+    page = client_for(admin_user).get(detail(role)).content.decode()
+    assert "Require two-factor authentication" in page
+    response = client_for(admin_user).post(detail(role), matrix_post(role, require_two_factor="on"))
+    assert response.status_code == 302
+    role.refresh_from_db()
+    assert role.require_two_factor
+    entry = AuditEntry.objects.get(action="security.two_factor_policy_changed")
+    assert entry.changes == {"require_two_factor": [False, True]}
+    assert not AuditEntry.objects.filter(action="role.changed").exists()  # nothing else moved
+    client_for(admin_user).post(detail(role), matrix_post(role))  # unticked: off again
+    role.refresh_from_db()
+    assert not role.require_two_factor
