@@ -187,6 +187,17 @@ def user_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "accounts/user_create.html", {"form": form}, status=status)
 
 
+def _user_initial(person: User) -> dict[str, Any]:
+    """The person's page form as it stands."""
+    return {
+        "full_name": person.full_name,
+        "email": person.email,
+        "team": person.team,
+        "roles": person.roles,
+        "is_staff": person.is_staff,
+    }
+
+
 def _person_or_404(pk: int) -> User:
     person = selectors.user_detail(pk)
     if person is None:
@@ -198,14 +209,7 @@ def _person_or_404(pk: int) -> User:
 @recent_check_required
 def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = _person_or_404(pk)
-    initial = {
-        "full_name": person.full_name,
-        "email": person.email,
-        "team": person.team,
-        "roles": person.roles,
-        "is_staff": person.is_staff,
-    }
-    form = UserForm(request.POST or None, initial=initial)
+    form = UserForm(request.POST or None, initial=_user_initial(person))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -252,15 +256,7 @@ def user_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _user_page_refused(request: AuthenticatedRequest, person: User) -> HttpResponse:
-    form = UserForm(
-        initial={
-            "full_name": person.full_name,
-            "email": person.email,
-            "team": person.team,
-            "roles": person.roles,
-            "is_staff": person.is_staff,
-        }
-    )
+    form = UserForm(initial=_user_initial(person))
     ctx = {"person": person, "form": form, "is_self": person.pk == request.user.pk}
     return render(request, "accounts/user_detail.html", ctx, status=400)
 

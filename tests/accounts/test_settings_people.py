@@ -269,7 +269,7 @@ def test_deactivating_signs_the_person_out_everywhere_and_reactivating_lets_them
     refused = Client().post(
         reverse("account_login"), {"login": rep.email, "password": "pw-for-tests"}
     )
-    assert refused.status_code != 302 or refused.url != HOME
+    assert (refused.status_code, refused.url) == (302, reverse("account_inactive"))
     entry = AuditEntry.objects.get(action="user.deactivated")
     assert entry.changes == {"sessions_ended": 2}
     client_for(admin_user).post(person_url(rep, "user-status"), {"action": "reactivate"})
