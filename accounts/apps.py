@@ -9,9 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import demo
+        from accounts import demo, policy
         from crm import demo as demo_registry
-        from crm import events, navigation
+        from crm import events, fieldlevels, navigation
+
+        fieldlevels.install(hidden=policy.hidden_fields, frozen=policy.frozen_fields)
 
         events.describe("user.logged_in", "Signed in")
         events.describe("user.logged_out", "Signed out")

@@ -22,11 +22,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import models, transaction
 
-from accounts.models import Scope
+from accounts.models import FieldLevel, Scope
 
 GENERATION_KEY = "grants:generation"
 TIMEOUT = 300  # seconds
 _WIDTH = {Scope.OWN: 0, Scope.TEAM: 1, Scope.ALL: 2}
+_OPENNESS = {FieldLevel.HIDDEN: 0, FieldLevel.READ_ONLY: 1, FieldLevel.EDITABLE: 2}
 # A user saved with only these fields changed keeps the same grants.
 HARMLESS_FIELDS = frozenset({"last_login", "full_name", "timezone", "theme", "password"})
 
@@ -38,6 +39,13 @@ class Grants:
     networks: tuple[str, ...] | None = None  # the IP allowlist's; None: any address
     scopes: tuple[tuple[str, Scope], ...] = ()  # ("leads.lead", scope) per record kind
     two_factor_required: bool = False  # a role held requires a second factor (docs/security.md)
+    # ("deals.deal", "amount", level) per field every held role restricts: the most open
+    # level among the roles (a role that does not name a field leaves it editable).
+    fields: tuple[tuple[str, str, FieldLevel], ...] = ()
+
+    def field_levels_of(self, label: str) -> dict[str, FieldLevel]:
+        """``{field: level}`` of the restricted fields of the record kind ``label``."""
+        return {name: level for kind, name, level in self.fields if kind == label}
 
     def scope_of(self, label: str) -> Scope | None:
         """The scope on the record kind ``label`` ("leads.lead")."""
@@ -51,7 +59,7 @@ def widest(scopes: Any) -> Scope:
 
 
 def _key(user_pk: Any) -> str:
-    return f"grants:v3:user:{user_pk}"
+    return f"grants:v4:user:{user_pk}"
 
 
 def _compute(user: Any) -> Grants:
@@ -73,14 +81,33 @@ def _compute(user: Any) -> Grants:
         return Grants(permissions, Scope.ALL, networks, two_factor_required=required)
     held = list(
         Role.objects.filter(group__user=user).only(
-            "record_scope", "entity_scopes", "require_two_factor"
+            "record_scope", "entity_scopes", "field_levels", "require_two_factor"
         )
     )
     kinds = sorted({kind for role in held for kind in role.entity_scopes})
     scopes = tuple((kind, widest(role.scope_of(kind) for role in held)) for kind in kinds)
     default = widest(Scope(role.record_scope) for role in held)
     required = any(role.require_two_factor for role in held)
-    return Grants(permissions, default, networks, scopes, required)
+    return Grants(permissions, default, networks, scopes, required, _field_levels(held))
+
+
+def _field_levels(held: list[Any]) -> tuple[tuple[str, str, FieldLevel], ...]:
+    """The restricted fields of a holder of ``held``: each field every role restricts, at the
+    most open of their levels (like permissions, roles add up)."""
+    if not held:
+        return ()
+    named = {
+        (kind, name)
+        for role in held
+        for kind, fields in role.field_levels.items()
+        for name in fields
+    }
+    found = []
+    for kind, name in sorted(named):
+        level = max((role.field_level(kind, name) for role in held), key=_OPENNESS.__getitem__)
+        if level != FieldLevel.EDITABLE:
+            found.append((kind, name, level))
+    return tuple(found)
 
 
 def grants_for(user: Any) -> Grants:

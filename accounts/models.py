@@ -50,6 +50,14 @@ class Scope(models.TextChoices):
     ALL = "all", "All records"
 
 
+class FieldLevel(models.TextChoices):
+    """What a role may do with one field of a record kind (``Role.field_levels``)."""
+
+    EDITABLE = "editable", "Editable"
+    READ_ONLY = "read_only", "Read-only"
+    HIDDEN = "hidden", "Hidden"
+
+
 class Role(models.Model):
     """A role is a permission group with a slug and a place in the product.
 
@@ -76,6 +84,12 @@ class Role(models.Model):
         blank=True,
         help_text='Scope per record kind, e.g. {"leads.lead": "team"} (accounts.rbac).',
     )
+    field_levels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Restricted fields per record kind, e.g. {"deals.deal": {"amount": "hidden"}};'
+        " a field not named is editable (accounts.rbac lists the restrictable fields).",
+    )
     require_two_factor = models.BooleanField(
         "require two-factor authentication",
         default=False,
@@ -96,10 +110,23 @@ class Role(models.Model):
             for key, value in self.entity_scopes.items()
         ):
             raise ValidationError({"entity_scopes": "Each record kind needs own, team or all."})
+        levels = self.field_levels
+        if not isinstance(levels, dict) or any(
+            not isinstance(fields, dict)
+            or any(value not in FieldLevel.values for value in fields.values())
+            for fields in levels.values()
+        ):
+            raise ValidationError(
+                {"field_levels": "Each field needs editable, read_only or hidden."}
+            )
 
     def scope_of(self, label: str) -> Scope:
         """The role's scope on the record kind ``label`` ("leads.lead")."""
         return Scope(self.entity_scopes.get(label, self.record_scope))
+
+    def field_level(self, label: str, name: str) -> FieldLevel:
+        """The role's level on the field ``name`` of the record kind ``label``."""
+        return FieldLevel(self.field_levels.get(label, {}).get(name, FieldLevel.EDITABLE))
 
 
 class UserQuerySet(models.QuerySet["User"]):

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -379,3 +380,152 @@ def _share_reason(user: Any, obj: models.Model) -> str:
     ):
         return f"It is shared with {user} to {level}."
     return f"It is shared with {user.team} to {level}, and {user} is on that team."
+
+
+# ---------------------------------------------------------------- field levels
+
+
+class _Flags:
+    """``flags.amount`` / ``flags["amount"]`` in templates: True unless the field is in
+    ``names`` (fields a record kind does not declare restrictable are always True)."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self._names = names
+
+    def __getitem__(self, name: str) -> bool:
+        return name not in self._names
+
+    def __getattr__(self, name: str) -> bool:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return name not in self._names
+
+    def __contains__(self, name: str) -> bool:
+        return name not in self._names
+
+
+@dataclass(frozen=True)
+class FieldAccess:
+    """What one user may do with the fields of one record kind: ``hidden`` ones they may
+    neither read nor change, ``read_only`` ones they may read only. Companion fields
+    (``rbac.Entity.companions``: the currency of an amount) share their field's level."""
+
+    label: str
+    hidden: frozenset[str] = frozenset()
+    read_only: frozenset[str] = frozenset()
+
+    def readable(self, name: str) -> bool:
+        return name not in self.hidden
+
+    def writable(self, name: str) -> bool:
+        return name not in self.hidden and name not in self.read_only
+
+    @property
+    def read(self) -> _Flags:
+        """For templates: ``{% if fields.read.amount %}``."""
+        return _Flags(self.hidden)
+
+    @property
+    def write(self) -> _Flags:
+        return _Flags(self.hidden | self.read_only)
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.hidden or self.read_only)
+
+
+def field_access(user: Any, model: Any) -> FieldAccess:
+    """The field levels of ``user`` on ``model``'s records (a model, an instance or a label
+    such as "deals.deal"). ``None`` (Keel itself: web forms, jobs) and superusers may do
+    everything; a signed-out or deactivated user may read no restrictable field."""
+    from accounts import rbac
+    from accounts.models import FieldLevel
+
+    label = label_of(model)
+    if user is None or getattr(user, "is_superuser", False):
+        return FieldAccess(label)
+    entity = rbac.entity_for(label)
+    if entity is None or not entity.fields:
+        return FieldAccess(label)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        every = {*entity.fields, *(c for name in entity.fields for c in entity.companions_of(name))}
+        return FieldAccess(label, hidden=frozenset(every))
+    cache_key = f"_keel_fields_{label}"
+    found: FieldAccess | None = getattr(user, cache_key, None)
+    if found is not None:
+        return found
+    hidden: set[str] = set()
+    read_only: set[str] = set()
+    for name, level in grants_for(user).field_levels_of(label).items():
+        if name not in entity.fields:
+            continue  # a field no longer restrictable
+        target = hidden if level == FieldLevel.HIDDEN else read_only
+        target.update((name, *entity.companions_of(name)))
+    found = FieldAccess(label, frozenset(hidden), frozenset(read_only - hidden))
+    setattr(user, cache_key, found)
+    return found
+
+
+def hidden_fields(user: Any, model: Any) -> frozenset[str]:
+    """The fields of ``model`` that ``user`` may not read (``crm.fields`` asks this)."""
+    return field_access(user, model).hidden
+
+
+def frozen_fields(user: Any, model: Any) -> frozenset[str]:
+    """The fields of ``model`` that ``user`` may not change (hidden or read-only)."""
+    access = field_access(user, model)
+    return access.hidden | access.read_only
+
+
+def redact(user: Any, model: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (a field -> value mapping such as an audit row's changes) without the
+    fields ``user`` may not read."""
+    hidden = field_access(user, model).hidden
+    return {key: value for key, value in values.items() if key not in hidden}
+
+
+def restrict_form(form: Any, user: Any, model: Any) -> FieldAccess:
+    """Apply ``user``'s field levels to ``form``: hidden fields leave the form (a posted
+    value is never read), read-only ones are disabled (Django then ignores what is posted
+    and keeps the initial value). Returns the levels for the template."""
+    access = field_access(user, model)
+    for name in list(form.fields):
+        if not access.readable(name):
+            del form.fields[name]
+        elif not access.writable(name):
+            form.fields[name].disabled = True
+            form.fields[name].help_text = "Your role may read this field but not change it."
+    return access
+
+
+def refuse_unwritable(
+    user: Any, model: Any, values: dict[str, Any], current: models.Model | None = None
+) -> None:
+    """Raise ValidationError naming each field of ``values`` that ``user`` may not change
+    and whose value differs from ``current``'s (a new record: from the field's default).
+    Every create and update service calls this, so no way in (form, bulk edit, import,
+    API, automation acting for a user) can change a field the user's role freezes."""
+    access = field_access(user, model)
+    if not access.restricted:
+        return
+    meta = (current or model)._meta if not isinstance(model, str) else None
+    errors = {}
+    for name, value in values.items():
+        if access.writable(name):
+            continue
+        if meta is None:
+            raise ValidationError({name: "Your role may not change this field."})
+        field = meta.get_field(name)
+        before = getattr(current, name) if current is not None else field.get_default()
+        if _comparable(value) != _comparable(before):
+            errors[name] = f"Your role may not change the {field.verbose_name}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _comparable(value: Any) -> Any:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Decimal):
+        return value.normalize()
+    return value

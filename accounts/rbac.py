@@ -39,6 +39,13 @@ class Entity:
     label: str  # "leads.lead"
     order: int = 100
     extra: tuple[tuple[str, str], ...] = ()  # model-specific actions: (("convert", "Convert"),)
+    # The fields a role may make read-only or hidden (accounts.policy.field_access). Each is
+    # enforced everywhere the record's data leaves Keel; tests/accounts/test_field_levels.py
+    # checks every field named here on every way out, so naming one is a promise.
+    fields: tuple[str, ...] = ()
+    # Fields that go with a restricted one: {"amount": ("currency",)} hides or freezes the
+    # currency with the amount.
+    companions: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def model(self) -> type[models.Model]:
@@ -59,6 +66,17 @@ class Entity:
 
     def actions(self) -> tuple[tuple[str, str], ...]:
         return ACTIONS + self.extra
+
+    def field_label(self, name: str) -> str:
+        label = str(self.model._meta.get_field(name).verbose_name)
+        return label[:1].upper() + label[1:]
+
+    def field_choices(self) -> list[tuple[str, str]]:
+        """``(name, label)`` of each restrictable field, for the roles page."""
+        return [(name, self.field_label(name)) for name in self.fields]
+
+    def companions_of(self, name: str) -> tuple[str, ...]:
+        return dict(self.companions).get(name, ())
 
     def permission(self, action: str) -> str:
         """``app_label.codename`` of ``action`` on this entity."""

@@ -61,8 +61,16 @@ class ContactsConfig(AppConfig):
         demo.register(seed_companies_and_contacts, order=10)
         from accounts import rbac
 
-        rbac.register_entity(rbac.Entity("contacts.company", order=20))
-        rbac.register_entity(rbac.Entity("contacts.contact", order=21))
+        rbac.register_entity(
+            rbac.Entity(
+                "contacts.company",
+                order=20,
+                fields=("website", "industry", "size", "description"),
+            )
+        )
+        rbac.register_entity(
+            rbac.Entity("contacts.contact", order=21, fields=("title", "description"))
+        )
         rbac.register_capability(
             rbac.Capability(
                 "custom_fields",

@@ -80,6 +80,7 @@ def _company_bulk(user: Any) -> list[BulkAction]:
 
 COMPANIES = ListSpec(
     key="companies",
+    entity="contacts.company",
     title="Companies",
     noun="company",
     noun_plural="companies",
@@ -174,6 +175,7 @@ def _contact_bulk(user: Any) -> list[BulkAction]:
 
 CONTACTS = ListSpec(
     key="contacts",
+    entity="contacts.contact",
     title="Contacts",
     noun="contact",
     noun_plural="contacts",

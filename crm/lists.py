@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from crm import reference
+from crm import fieldlevels, reference
 from crm.models import SavedView
 from crm.ratelimit import over_rate, too_many
 
@@ -88,10 +88,17 @@ class Column:
     exportable: bool = True
     badge: Callable[[Any], str] | None = None  # css modifier for kind="badge"
     prefetch: tuple[str, ...] = ()  # prefetch_related() lookups, only when shown
+    # The model fields the cell shows (default: the key): the column is left out for those
+    # whose role hides any of them (crm.fieldlevels), in the list, its sorts and its export.
+    reveals: tuple[str, ...] = ()
 
     @property
     def sortable(self) -> bool:
         return bool(self.sort)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.reveals or (self.key,)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,11 @@ class Filter:
     kind: str
     apply: Callable[[models.QuerySet[Any], Any], models.QuerySet[Any]]
     choices: Callable[[Any], Sequence[tuple[str, str]]] | None = None
+    reveals: tuple[str, ...] = ()  # the model fields it filters on (default: the key)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.reveals or (self.key,)
 
     def parse(self, raw: str, *, user: Any) -> Any:
         """The value of ``raw`` or ValidationError with a message for the user."""
@@ -147,6 +159,7 @@ class BulkAction:
     choices: Callable[[Any], Sequence[tuple[str, str]]] | None = None
     destructive: bool = False
     done: str = "{count} updated."  # the message afterwards
+    writes: tuple[str, ...] = ()  # the model fields it changes: refused where a role freezes one
 
 
 @dataclass
@@ -175,6 +188,7 @@ class ListSpec:
     prepare: Callable[[list[Any]], None] | None = None
     icon: str = "list"
     empty_text: str = "Nothing here yet."
+    entity: str = ""  # the record kind ("deals.deal") whose field levels apply to columns
 
 
 def _sentence(text: str) -> str:
@@ -192,12 +206,14 @@ def date_range(key: str, lookup: str, label: str = "") -> list[Filter]:
             label=_sentence(f"{label} from"),
             kind="date_from",
             apply=lambda qs, value: qs.filter(**{f"{lookup}__gte": value}),
+            reveals=(lookup.split("__", maxsplit=1)[0],),
         ),
         Filter(
             key=f"{key}_to",
             label=_sentence(f"{label} to"),
             kind="date_to",
             apply=lambda qs, value: qs.filter(**{f"{lookup}__lte": value}),
+            reveals=(lookup.split("__", maxsplit=1)[0],),
         ),
     ]
 
@@ -235,11 +251,12 @@ class ListState:
     @classmethod
     def parse(cls, spec: ListSpec, user: Any, params: QueryDict) -> ListState:
         state = cls(spec=spec, user=user, params=params)
-        state.columns = spec.columns(user)
+        hidden = fieldlevels.hidden(user, spec.entity)
+        state.columns = [c for c in spec.columns(user) if not hidden.intersection(c.fields)]
         by_key = {c.key: c for c in state.columns}
         chosen = [by_key[k] for k in _split(params.getlist("cols")) if k in by_key]
         state.shown = chosen or [c for c in state.columns if c.default]
-        state.filters = spec.filters(user)
+        state.filters = [f for f in spec.filters(user) if not hidden.intersection(f.fields)]
         for flt in state.filters:
             raw = params.get(flt.key, "").strip()
             if not raw:
@@ -773,6 +790,8 @@ def _bulk_selection(request: HttpRequest, spec: ListSpec) -> models.QuerySet[Any
 
 def _may_run(user: Any, spec: ListSpec, action: BulkAction) -> bool:
     if spec.bulk_permission and not user.has_perm(spec.bulk_permission):
+        return False
+    if fieldlevels.frozen(user, spec.entity).intersection(action.writes):
         return False
     return bool(user.has_perm(action.permission))
 

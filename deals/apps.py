@@ -79,7 +79,14 @@ class DealsConfig(AppConfig):
         demo.register(seed_deals, order=20)
         from accounts import rbac
 
-        rbac.register_entity(rbac.Entity("deals.deal", order=11))
+        rbac.register_entity(
+            rbac.Entity(
+                "deals.deal",
+                order=11,
+                fields=("amount", "expected_close_date", "description"),
+                companions=(("amount", ("currency",)),),
+            )
+        )
         rbac.register_capability(
             rbac.Capability(
                 "pipelines",

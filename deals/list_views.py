@@ -68,6 +68,7 @@ def _columns(user: Any) -> list[Column]:
             lambda r: r.expected_close_date,
             kind="date",
             sort=("expected_close_date",),
+            reveals=("expected_close_date",),
         ),
         listing.owner_column(),
         listing.tags_column(),
@@ -129,6 +130,7 @@ def _bulk(user: Any) -> list[BulkAction]:
 
 DEALS = ListSpec(
     key="deals",
+    entity="deals.deal",
     title="Deals",
     noun="deal",
     noun_plural="deals",

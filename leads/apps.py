@@ -43,7 +43,14 @@ class LeadsConfig(AppConfig):
         demo.register(seed_leads, order=30)
         from accounts import rbac
 
-        rbac.register_entity(rbac.Entity("leads.lead", order=10, extra=(("convert", "Convert"),)))
+        rbac.register_entity(
+            rbac.Entity(
+                "leads.lead",
+                order=10,
+                extra=(("convert", "Convert"),),
+                fields=("title", "phone", "website", "source", "rating", "description"),
+            )
+        )
         rbac.register_capability(
             rbac.Capability(
                 "web_forms",

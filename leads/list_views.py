@@ -116,6 +116,7 @@ def _bulk(user: Any) -> list[BulkAction]:
 
 LEADS = ListSpec(
     key="leads",
+    entity="leads.lead",
     title="Leads",
     noun="lead",
     noun_plural="leads",
