@@ -34,7 +34,8 @@ def history_panel(
             "entry": entry,
             "label": audit.ACTIONS.get(entry.action, entry.action),
             "changes": [
-                _readable(type(record), key, value, names) for key, value in entry.changes.items()
+                _readable(type(record), key, value, names)
+                for key, value in policy.redact(user, record, entry.changes).items()
             ],
         }
         for entry in shown

@@ -515,7 +515,7 @@ def refuse_unwritable(
             continue
         if meta is None:
             raise ValidationError({name: "Your role may not change this field."})
-        field = meta.get_field(name)
+        field: Any = meta.get_field(name)
         before = getattr(current, name) if current is not None else field.get_default()
         if _comparable(value) != _comparable(before):
             errors[name] = f"Your role may not change the {field.verbose_name}."

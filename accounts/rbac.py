@@ -68,7 +68,8 @@ class Entity:
         return ACTIONS + self.extra
 
     def field_label(self, name: str) -> str:
-        label = str(self.model._meta.get_field(name).verbose_name)
+        field: Any = self.model._meta.get_field(name)
+        label = str(field.verbose_name)
         return label[:1].upper() + label[1:]
 
     def field_choices(self) -> list[tuple[str, str]]:

@@ -274,8 +274,9 @@ class RecordFormBase(CustomFieldsFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        owner = cast(forms.ModelChoiceField, self.fields["owner"])
         kind = f"contacts.{self.custom_entity}"
+        self.field_access = policy.restrict_form(self, user, kind)
+        owner = cast(forms.ModelChoiceField, self.fields["owner"])
         owner.queryset = policy.assignable_users(user, kind)
         if policy.scope_for(user, kind) != Scope.ALL:
             # Only someone who sees everything may leave a record unassigned (nobody else

@@ -15,17 +15,19 @@ def _companies(user: Any) -> QuerySet[Company]:
     return policy.visible(Company.objects.all(), user)
 
 
-def _company_subtitle(company: Company) -> str:
-    return " · ".join(p for p in (company.domain, company.get_industry_display()) if p)
+def _company_subtitle(company: Company, hidden: frozenset[str]) -> str:
+    industry = "" if "industry" in hidden else company.get_industry_display()
+    return " · ".join(p for p in (company.domain, industry) if p)
 
 
 def _contacts(user: Any) -> QuerySet[Contact]:
     return policy.visible(Contact.objects.all(), user)
 
 
-def _contact_subtitle(contact: Contact) -> str:
+def _contact_subtitle(contact: Contact, hidden: frozenset[str]) -> str:
     at = contact.company.name if contact.company_id and contact.company else ""
-    role = f"{contact.title} at {at}" if contact.title and at else contact.title or at
+    title = "" if "title" in hidden else contact.title
+    role = f"{title} at {at}" if title and at else title or at
     return " · ".join(p for p in (role, contact.email) if p)
 
 

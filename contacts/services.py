@@ -524,6 +524,7 @@ def company_create(
             "description": description,
         }
     )
+    policy.refuse_unwritable(actor, Company, fields)
     email_rows = _email_rows(email, emails)
     phone_rows = _phone_rows(phone, phones)
     address_rows = _address_rows(addresses)
@@ -582,6 +583,7 @@ def company_update(
         "description": description,
     }
     fields = _clean_company_fields({k: v for k, v in given.items() if v is not None})
+    policy.refuse_unwritable(actor, Company, fields, current)
     email_rows = _merge_primary_email(current, email, emails)
     phone_rows = _merge_primary_phone(current, phone, phones)
     address_rows = _address_rows(addresses) if addresses is not None else None
@@ -777,6 +779,7 @@ def contact_create(
             "description": description,
         }
     )
+    policy.refuse_unwritable(actor, Contact, fields)
     email_rows = _email_rows(email, emails)
     phone_rows = _phone_rows(phone, phones)
     address_rows = _address_rows(addresses)
@@ -832,6 +835,7 @@ def contact_update(
         "description": description,
     }
     fields = _clean_contact_fields({k: v for k, v in given.items() if v is not None})
+    policy.refuse_unwritable(actor, Contact, fields, current)
     if company is not KEEP and (company.pk if company else None) != current.company_id:
         _check_company_link(actor, company)
     email_rows = _merge_primary_email(current, email, emails)

@@ -160,15 +160,9 @@ def _company_form_page(
 
 def _company_values(form: CompanyForm, sets: dict[str, PointFormSet]) -> dict[str, Any]:
     data = form.cleaned_data
+    plain = ("name", "domain", "website", "industry", "size", "description", "owner", "tags")
     return {
-        "name": data["name"],
-        "domain": data["domain"],
-        "website": data["website"],
-        "industry": data["industry"],
-        "size": data["size"],
-        "description": data["description"],
-        "owner": data["owner"],
-        "tags": data["tags"],
+        **{name: data[name] for name in plain if name in data},  # hidden fields: not in form
         "custom": form.custom_values(),
         "emails": sets["emails"].inputs(),
         "phones": sets["phones"].inputs(),
@@ -192,7 +186,9 @@ def company_create(request: AuthenticatedRequest) -> HttpResponse:
         found = duplicates.company_candidates(
             user=user,
             name=values["name"],
-            domain=derive_domain(domain=values["domain"], website=values["website"], email=email),
+            domain=derive_domain(
+                domain=values["domain"], website=values.get("website", ""), email=email
+            ),
             email=email,
             phone=_primary(values["phones"], "number"),
         )
@@ -362,13 +358,9 @@ def _resolve_company(request: AuthenticatedRequest, form: ContactForm) -> _Compa
 
 def _contact_values(form: ContactForm, sets: dict[str, PointFormSet]) -> dict[str, Any]:
     data = form.cleaned_data
+    plain = ("first_name", "last_name", "title", "description", "owner", "tags")
     return {
-        "first_name": data["first_name"],
-        "last_name": data["last_name"],
-        "title": data["title"],
-        "description": data["description"],
-        "owner": data["owner"],
-        "tags": data["tags"],
+        **{name: data[name] for name in plain if name in data},  # hidden fields: not in form
         "custom": form.custom_values(),
         "emails": sets["emails"].inputs(),
         "phones": sets["phones"].inputs(),

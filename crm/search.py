@@ -44,6 +44,8 @@ from django.utils.html import escape
 from django.utils.module_loading import autodiscover_modules
 from django.utils.safestring import SafeString, mark_safe
 
+from crm import fieldlevels
+
 MIN_LENGTH = 2
 MAX_LENGTH = 100
 MAX_WORDS = 5
@@ -63,7 +65,9 @@ class Provider:
     permission: str  # "leads.view_lead": without it the user gets no group
     queryset: Callable[[Any], models.QuerySet[Any]]  # visible rows (policy.visible)
     title: Callable[[Any], str]
-    subtitle: Callable[[Any], str]
+    # (record, hidden) -> text; ``hidden``: the fields the searching user's role hides
+    # (crm.fieldlevels), which the subtitle must leave out.
+    subtitle: Callable[[Any, frozenset[str]], str]
     icon: str  # a Lucide icon id
     list_url_name: str  # the entity's list, which takes ``?q=``
     order: int = 100
@@ -276,9 +280,9 @@ def highlight(text: str, terms: Sequence[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
 
 
-def _hit(provider: Provider, record: Any, terms: Sequence[str]) -> Hit:
+def _hit(provider: Provider, record: Any, terms: Sequence[str], hidden: frozenset[str]) -> Hit:
     title = provider.title(record) or str(record)
-    subtitle = provider.subtitle(record)
+    subtitle = provider.subtitle(record, hidden)
     return Hit(
         title=title,
         subtitle=subtitle,
@@ -302,9 +306,10 @@ def search_group(provider: Provider, *, user: Any, terms: Sequence[str], limit: 
             rows = rows.only(*provider.fields)
         records = list(rows[:limit])
     see_all = reverse(provider.list_url_name) + "?" + urlencode({"q": " ".join(terms)})
+    hidden = fieldlevels.hidden(user, provider.model._meta.label_lower)
     return Group(
         provider=provider,
-        hits=[_hit(provider, r, terms) for r in records],
+        hits=[_hit(provider, r, terms, hidden) for r in records],
         count=min(matched, COUNT_CAP),
         capped=more or matched > COUNT_CAP,
         see_all_url=see_all,

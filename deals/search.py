@@ -15,8 +15,8 @@ def _deals(user: Any) -> QuerySet[Deal]:
     return policy.visible(Deal.objects.all(), user)
 
 
-def _deal_subtitle(deal: Deal) -> str:
-    amount = f"{deal.amount:,.2f} {deal.currency}"
+def _deal_subtitle(deal: Deal, hidden: frozenset[str]) -> str:
+    amount = "" if "amount" in hidden else f"{deal.amount:,.2f} {deal.currency}"
     company = deal.company.name if deal.company_id and deal.company else ""
     return " · ".join(p for p in (deal.stage.name, amount, company) if p)
 

@@ -114,7 +114,9 @@ def lead_candidates(
 
 def find(*, user: Any, values: Mapping[str, Any], exclude_pk: int | None = None) -> Matches:
     """Leads, contacts and companies that match a lead being entered (``values`` holds
-    its first_name, last_name, company_name, email, phone and website; others are ignored)."""
+    its first_name, last_name, company_name, email, phone and website; others are ignored).
+    Fields the user's role hides on leads are not matched on: matching would tell them."""
+    values = policy.redact(user, Lead, dict(values))
     first_name = str(values.get("first_name") or "")
     last_name = str(values.get("last_name") or "")
     company_name = str(values.get("company_name") or "")

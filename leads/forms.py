@@ -68,6 +68,7 @@ class LeadForm(CustomFieldsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: User, lead: Lead | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.field_access = policy.restrict_form(self, user, Lead)
         owners = policy.assignable_users(user, Lead)
         if lead is not None and lead.owner_id is not None:
             # Someone editing a shared lead may keep its owner, whoever that is.
@@ -80,7 +81,8 @@ class LeadForm(CustomFieldsFormMixin, forms.Form):
             self.fields["owner"].initial = user.pk
         for name in ("email", "phone"):
             # leads.js asks the server for duplicates when the rep leaves these fields.
-            self.fields[name].widget.attrs["data-duplicate-check"] = ""
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-duplicate-check"] = ""
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
@@ -92,7 +94,8 @@ class LeadForm(CustomFieldsFormMixin, forms.Form):
         return parse_tag_names(self.cleaned_data["tags"])
 
     def lead_values(self) -> dict[str, Any]:
-        """The cleaned data as keyword arguments of ``lead_create`` / ``lead_update``."""
+        """The cleaned data as keyword arguments of ``lead_create`` / ``lead_update`` (the
+        fields the user's role hides are not in the form, so not in the values either)."""
         data = dict(self.cleaned_data)
         values = {
             name: data[name]
@@ -111,6 +114,7 @@ class LeadForm(CustomFieldsFormMixin, forms.Form):
                 "owner",
                 "tags",
             )
+            if name in data
         }
         values["custom"] = self.custom_values()
         return values

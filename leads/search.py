@@ -15,7 +15,8 @@ def _leads(user: Any) -> QuerySet[Lead]:
     return policy.visible(Lead.objects.all(), user)
 
 
-def _lead_subtitle(lead: Lead) -> str:
+def _lead_subtitle(lead: Lead, hidden: frozenset[str]) -> str:
+    """Company, email and status: none of them restrictable (``leads.apps``)."""
     return " · ".join(p for p in (lead.company_name, lead.email, lead.get_status_display()) if p)
 
 

@@ -223,6 +223,7 @@ def lead_create(
             "description": description,
         }
     )
+    policy.refuse_unwritable(actor, Lead, fields)
     _check_status(status)
     if owner is None and actor is not None:
         owner = actor
@@ -273,6 +274,7 @@ def lead_update(
     current = _locked(lead)
     _require_change(actor, current)
     cleaned = _clean_fields(values)
+    policy.refuse_unwritable(actor, Lead, cleaned, current)
     changed = [name for name, value in cleaned.items() if getattr(current, name) != value]
     for name in changed:
         setattr(current, name, cleaned[name])
