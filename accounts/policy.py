@@ -445,7 +445,7 @@ def field_access(user: Any, model: Any) -> FieldAccess:
     if user is None or getattr(user, "is_superuser", False):
         return FieldAccess(label)
     entity = rbac.entity_for(label)
-    if entity is None or not entity.fields:
+    if entity is None or not (entity.fields or entity.custom):
         return FieldAccess(label)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         every = {*entity.fields, *(c for name in entity.fields for c in entity.companions_of(name))}
@@ -457,7 +457,7 @@ def field_access(user: Any, model: Any) -> FieldAccess:
     hidden: set[str] = set()
     read_only: set[str] = set()
     for name, level in grants_for(user).field_levels_of(label).items():
-        if name not in entity.fields:
+        if not entity.restrictable(name):
             continue  # a field no longer restrictable
         target = hidden if level == FieldLevel.HIDDEN else read_only
         target.update((name, *entity.companions_of(name)))
@@ -489,12 +489,14 @@ def restrict_form(form: Any, user: Any, model: Any) -> FieldAccess:
     value is never read), read-only ones are disabled (Django then ignores what is posted
     and keeps the initial value). Returns the levels for the template."""
     access = field_access(user, model)
-    for name in list(form.fields):
+    model_name = getattr(form, "model_field_name", lambda name: name)
+    for form_name in list(form.fields):
+        name = model_name(form_name)
         if not access.readable(name):
-            del form.fields[name]
+            del form.fields[form_name]
         elif not access.writable(name):
-            form.fields[name].disabled = True
-            form.fields[name].help_text = "Your role may read this field but not change it."
+            form.fields[form_name].disabled = True
+            form.fields[form_name].help_text = "Your role may read this field but not change it."
     return access
 
 
@@ -511,6 +513,9 @@ def refuse_unwritable(
     meta = (current or model)._meta if not isinstance(model, str) else None
     errors = {}
     for name, value in values.items():
+        if name == "custom":
+            errors.update(_custom_refusals(access, value, current))
+            continue
         if access.writable(name):
             continue
         if meta is None:
@@ -523,8 +528,29 @@ def refuse_unwritable(
         raise ValidationError(errors)
 
 
+def _custom_refusals(
+    access: FieldAccess, values: dict[str, Any] | None, current: models.Model | None
+) -> dict[str, str]:
+    """Refusals for the frozen custom fields whose value in ``values`` differs from the
+    record's (a missing key and ``False`` both mean no value)."""
+    if values is None:
+        return {}
+    stored = getattr(current, "custom", None) or {}
+    refused = {}
+    for name in access.hidden | access.read_only:
+        if not name.startswith("custom."):
+            continue
+        key = name.removeprefix("custom.")
+        after, before = values.get(key), stored.get(key)
+        if _comparable(None if after is False else after) != _comparable(
+            None if before is False else before
+        ):
+            refused["custom"] = "Your role may not change some of these fields."
+    return refused
+
+
 def _comparable(value: Any) -> Any:
-    if value in (None, ""):
+    if value in (None, "", []):
         return None
     if isinstance(value, Decimal):
         return value.normalize()

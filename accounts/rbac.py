@@ -16,6 +16,7 @@ default for entities not listed there).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,9 @@ class Entity:
     # Fields that go with a restricted one: {"amount": ("currency",)} hides or freezes the
     # currency with the amount.
     companions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The ``CustomField.entity`` whose custom fields are restrictable too, as "custom.<key>"
+    # (contacts registers where their names come from: :func:`register_custom_fields`).
+    custom: str = ""
 
     @property
     def model(self) -> type[models.Model]:
@@ -73,8 +77,15 @@ class Entity:
         return label[:1].upper() + label[1:]
 
     def field_choices(self) -> list[tuple[str, str]]:
-        """``(name, label)`` of each restrictable field, for the roles page."""
-        return [(name, self.field_label(name)) for name in self.fields]
+        """``(name, label)`` of each restrictable field, for the roles page: the declared
+        fields, then the entity's active custom fields ("custom.<key>")."""
+        found = [(name, self.field_label(name)) for name in self.fields]
+        if self.custom and _custom_fields is not None:
+            found += [(f"custom.{key}", label) for key, label in _custom_fields(self.custom)]
+        return found
+
+    def restrictable(self, name: str) -> bool:
+        return name in self.fields or bool(self.custom and name.startswith(CUSTOM_PREFIX))
 
     def companions_of(self, name: str) -> tuple[str, ...]:
         return dict(self.companions).get(name, ())
@@ -97,6 +108,14 @@ class Capability:
 
 _entities: dict[str, Entity] = {}
 _capabilities: dict[str, Capability] = {}
+CUSTOM_PREFIX = "custom."
+# entity -> [(key, label)] of its active custom fields (set by the contacts app).
+_custom_fields: Callable[[str], list[tuple[str, str]]] | None = None
+
+
+def register_custom_fields(source: Callable[[str], list[tuple[str, str]]]) -> None:
+    global _custom_fields  # noqa: PLW0603 - set once at start by the contacts app
+    _custom_fields = source
 
 
 def register_entity(entity: Entity) -> None:

@@ -66,11 +66,15 @@ class ContactsConfig(AppConfig):
                 "contacts.company",
                 order=20,
                 fields=("website", "industry", "size", "description"),
+                custom="company",
             )
         )
         rbac.register_entity(
-            rbac.Entity("contacts.contact", order=21, fields=("title", "description"))
+            rbac.Entity(
+                "contacts.contact", order=21, fields=("title", "description"), custom="contact"
+            )
         )
+        rbac.register_custom_fields(_custom_field_names)
         rbac.register_capability(
             rbac.Capability(
                 "custom_fields",
@@ -107,3 +111,10 @@ def tags_changed(sender: Any, **kwargs: Any) -> None:
     from crm import reference
 
     reference.forget([TAG_CHOICES])
+
+
+def _custom_field_names(entity: str) -> list[tuple[str, str]]:
+    """``(key, label)`` of ``entity``'s active custom fields, for the roles page."""
+    from contacts import custom_fields
+
+    return [(field.key, field.label) for field in custom_fields.definitions(entity)]

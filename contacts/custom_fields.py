@@ -353,12 +353,19 @@ class DisplayRow(tuple):
 
 
 def display_rows(
-    entity: str, custom: Mapping[str, Any] | None, *, fields: list[CustomField] | None = None
+    entity: str,
+    custom: Mapping[str, Any] | None,
+    *,
+    fields: list[CustomField] | None = None,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[DisplayRow]:
-    """(label, text) for each active field of ``entity`` that has a value, in order."""
+    """(label, text) for each active field of ``entity`` that has a value, in order;
+    ``hidden``: field-level names the reader may not see ("custom.<key>" among them)."""
     custom = custom or {}
     rows = []
     for field in fields if fields is not None else definitions(entity):
+        if f"custom.{field.key}" in hidden:
+            continue
         text = display_value(field, custom.get(field.key))
         if text:
             href = text if field.field_type == Type.URL and _safe_url(text) else ""
@@ -483,13 +490,21 @@ class CustomFieldsFormMixin:
             if stored is not None:
                 self.initial.setdefault(name, form_initial(definition, stored))  # type: ignore[attr-defined]
 
+    def model_field_name(self, form_name: str) -> str:
+        """The field-level name of a form field (``accounts.policy.restrict_form``):
+        "custom.<key>" for a custom field's ``cf_<key>``."""
+        if form_name.startswith(self.custom_prefix):
+            return "custom." + form_name.removeprefix(self.custom_prefix)
+        return form_name
+
     @property
     def custom_definitions(self) -> list[CustomField]:
         return list(self._custom_fields)
 
     def custom_bound_fields(self) -> list[forms.BoundField]:
         """The custom-field inputs in display order (for templates)."""
-        return [self[self.custom_prefix + f.key] for f in self._custom_fields]  # type: ignore[index]
+        names = [self.custom_prefix + f.key for f in self._custom_fields]
+        return [self[name] for name in names if name in self.fields]  # type: ignore[index,attr-defined]
 
     def custom_values(self) -> dict[str, Any]:
         """The ``custom`` dict to store (call after ``is_valid()``)."""
@@ -500,7 +515,13 @@ class CustomFieldsFormMixin:
                 data[key] = value
         cleaned = self.cleaned_data  # type: ignore[attr-defined]
         for definition in self._custom_fields:
-            raw = cleaned.get(self.custom_prefix + definition.key)
+            name = self.custom_prefix + definition.key
+            if name not in self.fields:  # type: ignore[attr-defined]
+                # Hidden from the user by their role (restrict_form): keep what is stored.
+                if self._custom_existing.get(definition.key) not in (None, "", []):
+                    data[definition.key] = self._custom_existing[definition.key]
+                continue
+            raw = cleaned.get(name)
             if definition.field_type == Type.BOOLEAN:
                 data[definition.key] = bool(raw)
                 continue

@@ -123,6 +123,7 @@ def custom_columns(entity: str, user: Any = None) -> list[Column]:
             _custom_display(f),
             default=f.show_in_list,
             csv=_custom_csv(f),
+            reveals=(f"custom.{f.key}",),
         )
         for f in fields
     ]
@@ -153,6 +154,7 @@ def custom_filters(entity: str, user: Any = None) -> list[Filter]:
                         field, "yes" if value is True else "no" if value is False else value
                     )
                 ),
+                reveals=(f"custom.{field.key}",),
             )
         )
     return filters

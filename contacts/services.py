@@ -529,6 +529,7 @@ def company_create(
     phone_rows = _phone_rows(phone, phones)
     address_rows = _address_rows(addresses)
     values = custom_fields.clean_values("company", custom)
+    policy.refuse_unwritable(actor, Company, {"custom": values})
     fields["domain"] = derive_domain(
         domain=fields["domain"], website=fields["website"], email=_primary_value(email_rows)
     )
@@ -592,6 +593,7 @@ def company_update(
         if custom is not None
         else None
     )
+    policy.refuse_unwritable(actor, Company, {"custom": values}, current)
     if owner is not KEEP:
         _check_owner(actor, owner, Company)
 
@@ -784,6 +786,7 @@ def contact_create(
     phone_rows = _phone_rows(phone, phones)
     address_rows = _address_rows(addresses)
     values = custom_fields.clean_values("contact", custom)
+    policy.refuse_unwritable(actor, Contact, {"custom": values})
     contact = Contact(**fields, company=company, custom=values, created_by=actor if actor else None)
     contact.assign_owner(owner)
     contact.save()
@@ -846,6 +849,7 @@ def contact_update(
         if custom is not None
         else None
     )
+    policy.refuse_unwritable(actor, Contact, {"custom": values}, current)
     if owner is not KEEP:
         _check_owner(actor, owner, Contact)
 

@@ -97,7 +97,9 @@ def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "emails": list(company.emails.all()),
         "phones": _phones(company),
         "addresses": list(company.addresses.all()),
-        "custom_rows": custom_fields.display_rows("company", company.custom),
+        "custom_rows": custom_fields.display_rows(
+            "company", company.custom, hidden=policy.hidden_fields(user, company)
+        ),
         "contacts": contacts,
         "panels": _record_panels(company, request),
         "can_change": policy.can_change(user, company),
@@ -290,7 +292,9 @@ def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "emails": list(contact.emails.all()),
         "phones": _phones(contact),
         "addresses": list(contact.addresses.all()),
-        "custom_rows": custom_fields.display_rows("contact", contact.custom),
+        "custom_rows": custom_fields.display_rows(
+            "contact", contact.custom, hidden=policy.hidden_fields(user, contact)
+        ),
         "colleagues": selectors.contact_colleagues(user=user, contact=contact),
         "panels": _record_panels(contact, request),
         "can_change": policy.can_change(user, contact),

@@ -85,6 +85,7 @@ class DealsConfig(AppConfig):
                 order=11,
                 fields=("amount", "expected_close_date", "description"),
                 companions=(("amount", ("currency",)),),
+                custom="deal",
             )
         )
         rbac.register_capability(

@@ -49,6 +49,7 @@ class LeadsConfig(AppConfig):
                 order=10,
                 extra=(("convert", "Convert"),),
                 fields=("title", "phone", "website", "source", "rating", "description"),
+                custom="lead",
             )
         )
         rbac.register_capability(

@@ -229,6 +229,7 @@ def lead_create(
         owner = actor
     _check_owner(actor, owner)
     custom = _clean_custom(custom)
+    policy.refuse_unwritable(actor, Lead, {"custom": custom})
     lead = Lead(
         **fields,
         status=status,
@@ -280,6 +281,7 @@ def lead_update(
         setattr(current, name, cleaned[name])
     if custom is not None:
         custom = _clean_custom(custom, existing=current.custom)
+        policy.refuse_unwritable(actor, Lead, {"custom": custom}, current)
     if custom is not None and custom != current.custom:
         current.custom = custom
         changed.append("custom")

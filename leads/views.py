@@ -73,7 +73,9 @@ def lead_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     ctx = {
         "lead": lead,
         "tags": list(lead.tags.all()),
-        "custom_rows": display_rows("lead", lead.custom),
+        "custom_rows": display_rows(
+            "lead", lead.custom, hidden=policy.hidden_fields(request.user, lead)
+        ),
         "panels": records.panels_for(lead, user=user, request=request),
         "can_change": can_change,
         "can_convert": can_change and user.has_perm("leads.convert_lead"),

@@ -32,7 +32,7 @@ from contacts import services as contact_services
 from deals import services as deal_services
 from leads import services as lead_services
 from tests.accounts.factories import UserFactory
-from tests.contacts.factories import CompanyFactory, ContactFactory
+from tests.contacts.factories import CompanyFactory, ContactFactory, CustomFieldFactory
 from tests.deals.factories import DealFactory
 from tests.leads.factories import LeadFactory
 
@@ -335,3 +335,63 @@ def test_superusers_and_keel_itself_are_not_restricted(db):
     boss = UserFactory(is_superuser=True)
     assert not policy.field_access(boss, "deals.deal").restricted
     assert not policy.field_access(None, "deals.deal").restricted
+
+
+# ---------------------------------------------------------------- custom fields
+
+CUSTOM_ENTITY = {
+    "contacts.company": "company",
+    "contacts.contact": "contact",
+    "leads.lead": "lead",
+    "deals.deal": "deal",
+}
+
+
+def _custom_record(label: str, owner: Any) -> Any:
+    """A record whose money custom field "Contract value" holds 424242.42."""
+    CustomFieldFactory(
+        entity=CUSTOM_ENTITY[label],
+        key="contract",
+        label="Contract value",
+        field_type="money",
+        show_in_list=True,
+    )
+    from contacts import custom_fields
+
+    custom_fields.forget_definitions()
+    record = _record(label, next(f for l_, f in sorted(PROBES) if l_ == label), owner=owner)
+    type(record).objects.filter(pk=record.pk).update(custom={"contract": "424242.42"})
+    record.refresh_from_db()
+    return record
+
+
+CUSTOM_NEEDLES = ("424,242", "424242")
+
+
+@pytest.mark.parametrize("label", sorted(CUSTOM_ENTITY))
+def test_a_hidden_custom_field_is_read_nowhere(label, admin_user, client_for):
+    record = _custom_record(label, owner=admin_user)
+    shown = _shown(_pages(client_for(admin_user), label, record, admin_user), CUSTOM_NEEDLES)
+    assert set(shown) >= {"page", "list", "export"}
+    holder = _holder({label: {"custom.contract": FieldLevel.HIDDEN}})
+    assert _shown(_pages(client_for(holder), label, record, holder), CUSTOM_NEEDLES) == {}
+    entity = rbac.entity_for(label)
+    assert ("custom.contract", "Contract value") in entity.field_choices()
+
+
+@pytest.mark.parametrize("level", [FieldLevel.READ_ONLY, FieldLevel.HIDDEN])
+@pytest.mark.parametrize("label", sorted(CUSTOM_ENTITY))
+def test_editing_keeps_a_frozen_custom_value(label, level, client_for, db):
+    holder = _holder({label: {"custom.contract": level}})
+    record = _custom_record(label, owner=holder)
+    edit_url = reverse(KINDS[label][2], args=[record.pk])
+    client = client_for(holder)
+    data = _form_data(client.get(edit_url).content.decode(), edit_url)
+    assert "cf_contract" not in data
+    data["cf_contract"] = "1.00"
+    response = client.post(edit_url, data)
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.custom == {"contract": "424242.42"}  # neither changed nor lost
+    with pytest.raises(ValidationError):
+        _update(label, record, holder, custom={"contract": "1.00"})
