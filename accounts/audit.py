@@ -26,6 +26,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accounts import notices
 from accounts.models import AuditEntry
 
 # What each action means, for the audit page (an unknown action shows as itself).
@@ -167,8 +168,8 @@ def record(
     client: Client | None = None,
 ) -> AuditEntry:
     """Append one row: ``action`` (dotted, e.g. ``auth.login``) by ``actor`` on ``obj``."""
+    request = _request.get()
     if client is None:
-        request = _request.get()
         client = client_of(request) if request is not None else Client("", "")
     if actor is not None and getattr(actor, "pk", None) is None:
         actor = None  # AnonymousUser
@@ -189,9 +190,13 @@ def record(
         user_agent=client.user_agent[:USER_AGENT_MAX],
     )
     if connection.in_atomic_block:  # inside the change's transaction: no savepoint needed
-        return _append(entry)
-    with transaction.atomic():
-        return _append(entry)
+        _append(entry)
+    else:
+        with transaction.atomic():
+            _append(entry)
+    if action in notices.NOTICES:
+        notices.queue(entry, base_url=request.build_absolute_uri("/") if request else "")
+    return entry
 
 
 def _append(entry: AuditEntry) -> AuditEntry:

@@ -41,3 +41,34 @@ def user_records_follow_team_task(user_id: int) -> int:
     from accounts.services import user_records_follow_team
 
     return user_records_follow_team(user_id=user_id)
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_security_notice_task(entry_id: int, base_url: str = "") -> bool:
+    """Email the person whose account the audit row ``entry_id`` is about (accounts.notices).
+    Sent once per row, however often the task runs; deactivated users get nothing."""
+    from django.core.cache import cache
+
+    from accounts.mail import send_security_notice
+    from accounts.models import AuditEntry, User
+    from accounts.notices import recipient_id
+
+    entry = AuditEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        return False
+    sent_key = f"security-notice:{entry.pk}:{entry.hash[:16]}"
+    if cache.get(sent_key):
+        return False
+    user = User.objects.filter(pk=recipient_id(entry), is_active=True).first()
+    if user is None or not user.email:
+        return False
+    send_security_notice(user, entry, base_url=base_url)
+    cache.set(sent_key, True, 7 * 24 * 3600)
+    return True
