@@ -66,7 +66,8 @@ def send_security_notice_task(entry_id: int, base_url: str = "") -> bool:
     sent_key = f"security-notice:{entry.pk}:{entry.hash[:16]}"
     if cache.get(sent_key):
         return False
-    user = User.objects.filter(pk=recipient_id(entry), is_active=True).first()
+    person = recipient_id(entry)
+    user = User.objects.filter(pk=person, is_active=True).first() if person else None
     if user is None or not user.email:
         return False
     send_security_notice(user, entry, base_url=base_url)
