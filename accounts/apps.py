@@ -22,6 +22,8 @@ class AccountsConfig(AppConfig):
         events.describe("user.updated", "Changed a person")
         events.describe("user.deactivated", "Deactivated a person")
         events.describe("user.reactivated", "Reactivated a person")
+        events.describe("record.shared", "Shared a record")
+        events.describe("record.unshared", "Stopped sharing a record")
         navigation.register(
             navigation.NavItem(label="Home", url_name="accounts:home", icon="house", order=0)
         )

@@ -73,7 +73,18 @@ def shared_pks(user: Any, model: type[models.Model], *, edit: bool = False) -> l
     codenames = [f"change_{model._meta.model_name}"]
     if not edit:
         codenames.append(f"view_{model._meta.model_name}")
-    rows = share_model.objects.filter(user=user, permission__codename__in=codenames)  # type: ignore[attr-defined]
+    pks = sorted(set(_shared_query(user, model, codenames)))
+    setattr(user, cache_key, pks)
+    return pks
+
+
+SHARES_AS_SUBQUERY = 500  # more shares than this: lists filter by a subquery, not a long IN
+
+
+def _shared_query(user: Any, model: type[models.Model], codenames: list[str]) -> QuerySet[Any]:
+    """The ids shared with ``user`` or their team, as one query (a UNION)."""
+    share_model = _share_model(model)
+    rows = share_model.objects.filter(user=user, permission__codename__in=codenames)  # type: ignore[union-attr]
     found = rows.values_list("content_object_id", flat=True)
     team_model = _share_model(model, team=True)
     if team_model is not None and user.team_id is not None:
@@ -81,9 +92,32 @@ def shared_pks(user: Any, model: type[models.Model], *, edit: bool = False) -> l
             group__shares_team__id=user.team_id, permission__codename__in=codenames
         ).values_list("content_object_id", flat=True)
         found = found.union(by_team)
-    pks = sorted(set(found))
-    setattr(user, cache_key, pks)
-    return pks
+    return found  # type: ignore[no-any-return]
+
+
+def _shared_condition(user: Any, model: type[models.Model], pks: list[Any]) -> Q:
+    """``pk IN (...)`` of the shared ids; past :data:`SHARES_AS_SUBQUERY` of them the
+    database reads them itself (an IN list of thousands of ids is slow to send and plan)."""
+    if len(pks) <= SHARES_AS_SUBQUERY:
+        return Q(pk__in=pks)
+    name = model._meta.model_name
+    direct = (
+        _share_model(model)
+        .objects.filter(  # type: ignore[union-attr]
+            user=user, permission__codename__in=[f"change_{name}", f"view_{name}"]
+        )
+        .values("content_object_id")
+    )
+    condition = Q(pk__in=direct)
+    team_model = _share_model(model, team=True)
+    if team_model is not None and user.team_id is not None:
+        condition |= Q(
+            pk__in=team_model.objects.filter(  # type: ignore[attr-defined]
+                group__shares_team__id=user.team_id,
+                permission__codename__in=[f"change_{name}", f"view_{name}"],
+            ).values("content_object_id")
+        )
+    return condition
 
 
 def _owner_field(model: type[models.Model]) -> str:
@@ -103,7 +137,7 @@ def scope_filter(user: Any, model: type[models.Model]) -> Q | None:
         condition |= Q(team_id=user.team_id)
     shared = shared_pks(user, model)
     if shared:
-        condition |= Q(pk__in=shared)
+        condition |= _shared_condition(user, model, shared)
     return condition
 
 
@@ -120,7 +154,8 @@ def get_visible_or_404(queryset: QuerySet[M], user: Any, **lookup: Any) -> M:
         raise Http404(f"No {queryset.model._meta.verbose_name} matches.") from missing
 
 
-def _in_scope(user: Any, obj: OwnedRecord) -> bool:
+def in_scope(user: Any, obj: OwnedRecord) -> bool:
+    """Is ``obj`` within ``user``'s own role scope (not counting shares)?"""
     scope = scope_for(user, obj)
     if scope is None:
         return False
@@ -135,12 +170,12 @@ def _in_scope(user: Any, obj: OwnedRecord) -> bool:
 def can_view(user: Any, obj: models.Model) -> bool:
     if not user.has_perm(f"{obj._meta.app_label}.view_{obj._meta.model_name}"):
         return False
-    return _in_scope(user, obj) or obj.pk in shared_pks(user, type(obj))  # type: ignore[arg-type]
+    return in_scope(user, obj) or obj.pk in shared_pks(user, type(obj))  # type: ignore[arg-type]
 
 
 def can_change(user: Any, obj: models.Model) -> bool:
     """May ``user`` edit ``obj``: the model permission plus scope, or an edit share."""
-    if _in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
+    if in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
         f"{obj._meta.app_label}.change_{obj._meta.model_name}"
     ):
         return True
@@ -148,7 +183,7 @@ def can_change(user: Any, obj: models.Model) -> bool:
 
 
 def can_delete(user: Any, obj: models.Model) -> bool:
-    return _in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
+    return in_scope(user, obj) and user.has_perm(  # type: ignore[arg-type]
         f"{obj._meta.app_label}.delete_{obj._meta.model_name}"
     )
 

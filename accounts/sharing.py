@@ -11,7 +11,9 @@ working on the next request.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -21,7 +23,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
 from accounts import audit, policy
-from accounts.models import Team, User
+from accounts.models import AuditEntry, Team, User
+from crm.events import publish
 
 SHAREABLE = {
     "company": "contacts.Company",
@@ -36,6 +39,8 @@ LEVELS = {"view": "View", "edit": "Edit"}
 class Share:
     who: User | Team
     level: str  # "view" or "edit"
+    by: str = ""  # who shared it, as the audit log names them
+    at: datetime | None = None  # when (the latest grant or change of level)
 
     @property
     def is_team(self) -> bool:
@@ -59,7 +64,7 @@ def may_share(user: Any, record: models.Model) -> bool:
     """Who shares a record: whoever may change it through their own role and scope (its
     owner, their manager, an admin), not someone it was merely shared with."""
     meta = record._meta
-    return policy._in_scope(user, record) and user.has_perm(  # type: ignore[arg-type]
+    return policy.in_scope(user, record) and user.has_perm(  # type: ignore[arg-type]
         f"{meta.app_label}.change_{meta.model_name}"
     )
 
@@ -92,7 +97,38 @@ def shares_of(record: models.Model) -> list[Share]:
         team = row.group.shares_team
         if found.get(("team", team.pk), Share(team, "view")).level != "edit":
             found[("team", team.pk)] = Share(team, level)
-    return sorted(found.values(), key=lambda s: (s.is_team, str(s.who).lower()))
+    granted = _grants(record)
+    shares = [
+        dataclasses.replace(share, by=entry.actor_label, at=entry.at)
+        if (entry := granted.get(share.key) or granted.get(_label(share.who)))
+        else share
+        for share in found.values()
+    ]
+    return sorted(shares, key=lambda s: (s.is_team, str(s.who).lower()))
+
+
+def _label(who: User | Team) -> str:
+    return f"{'team ' if isinstance(who, Team) else ''}{who}"
+
+
+def _key(who: User | Team) -> str:
+    return f"{'team' if isinstance(who, Team) else 'user'}:{who.pk}"
+
+
+def _grants(record: models.Model) -> dict[str, AuditEntry]:
+    """The latest ``share.granted`` row per grantee (by key; rows written before keys were
+    kept, by name), from the audit log: one query."""
+    rows = AuditEntry.objects.filter(
+        action="share.granted",
+        object_type=record._meta.label_lower,
+        object_id=str(record.pk),
+    ).order_by("-id")[:200]
+    found: dict[str, AuditEntry] = {}
+    for entry in rows.only("id", "at", "actor_label", "changes"):
+        for name in (entry.changes.get("key"), entry.changes.get("with")):
+            if name:
+                found.setdefault(str(name), entry)
+    return found
 
 
 def _permission(record: models.Model, level: str) -> Permission:
@@ -142,16 +178,28 @@ def share(actor: User, record: models.Model, *, who: User | Team, level: str) ->
     before = next((s.level for s in shares_of(record) if s.who == who), None)
     table.objects.filter(content_object=record, **target).delete()
     table.objects.create(content_object=record, permission=_permission(record, level), **target)
-    audit.record(
+    entry = audit.record(
         "share.granted",
         actor=actor,
         obj=record,
         changes={
-            "with": f"{'team ' if isinstance(who, Team) else ''}{who}",
+            "with": _label(who),
+            "key": _key(who),
             "level": [before, level] if before else level,
         },
     )
-    return Share(who, level)
+    publish("record.shared", actor=actor, payload={**_payload(record, who), "level": level})
+    return Share(who, level, by=entry.actor_label, at=entry.at)
+
+
+def _payload(record: models.Model, who: User | Team) -> dict[str, Any]:
+    team = isinstance(who, Team)
+    return {
+        "record_type": record._meta.label_lower,
+        "record_id": record.pk,
+        "user_id": None if team else who.pk,
+        "team_id": who.pk if team else None,
+    }
 
 
 @transaction.atomic
@@ -170,8 +218,9 @@ def unshare(actor: User, record: models.Model, *, who: User | Team) -> bool:
             "share.revoked",
             actor=actor,
             obj=record,
-            changes={"with": f"{'team ' if isinstance(who, Team) else ''}{who}"},
+            changes={"with": _label(who), "key": _key(who)},
         )
+        publish("record.unshared", actor=actor, payload=_payload(record, who))
     return bool(deleted)
 
 

@@ -200,3 +200,52 @@ def test_a_manager_shares_a_team_record_with_a_team(client_for, manager, rep, ot
     page = client_for(manager).get(deal.get_absolute_url()).content.decode()
     assert "EMEA" in page
     assert "(team)" in page
+
+
+def test_shares_say_who_shared_them_and_when_and_publish_events(client_for, rep, other_rep):
+    from crm.models import Event
+
+    lead = LeadFactory(owner=rep)
+    sharing.share(rep, lead, who=other_rep, level="edit")
+    [share] = sharing.shares_of(lead)
+    assert share.by == rep.email
+    assert share.at is not None
+    page = client_for(rep).get(lead.get_absolute_url()).content.decode()
+    assert f"Shared by {rep.email}" in page
+    sharing.unshare(rep, lead, who=other_rep)
+    events = Event.objects.filter(type__startswith="record.").order_by("pk")
+    assert [(e.type, e.payload) for e in events] == [
+        (
+            "record.shared",
+            {
+                "record_type": "leads.lead",
+                "record_id": lead.pk,
+                "user_id": other_rep.pk,
+                "team_id": None,
+                "level": "edit",
+            },
+        ),
+        (
+            "record.unshared",
+            {
+                "record_type": "leads.lead",
+                "record_id": lead.pk,
+                "user_id": other_rep.pk,
+                "team_id": None,
+            },
+        ),
+    ]
+
+
+def test_many_shares_filter_by_a_subquery_with_the_same_rows(rep, other_rep, emea, monkeypatch):
+    mine = LeadFactory(owner=other_rep)
+    direct, by_team, hidden = (LeadFactory(owner=rep) for _ in range(3))
+    sharing.share(rep, direct, who=other_rep, level="view")
+    sharing.share(rep, by_team, who=emea, level="edit")
+    expected = {mine, direct, by_team}
+    assert set(policy.visible(Lead.objects.all(), fresh(other_rep))) == expected
+    monkeypatch.setattr(policy, "SHARES_AS_SUBQUERY", 0)
+    queryset = policy.visible(Lead.objects.all(), fresh(other_rep))
+    assert "IN (SELECT" in str(queryset.query).upper()
+    assert set(queryset) == expected
+    assert hidden not in set(queryset)
