@@ -438,7 +438,13 @@ def _check_roles_grantable(actor: User, roles_given: Iterable[Role]) -> None:
             if grants.widest([role.scope_of(entity.label), policy.scope_for(actor, entity.label)])
             != policy.scope_for(actor, entity.label)
         ]
-        if beyond or wider:
+        more_open = [  # a field the role shows or lets change that the actor's roles do not
+            name
+            for entity in rbac.entities()
+            for name in entity.fields
+            if _beyond_own(actor, entity.label, name, role.field_level(entity.label, name))
+        ]
+        if beyond or wider or more_open:
             raise ValidationError(
                 {"roles": f"You may not give the role {role.name}: it holds rights you do not."}
             )

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import policy, rbac, roles, services
+from accounts import policy, preview, rbac, roles, services
 from accounts.models import AuditEntry, FieldLevel, Role, User
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_settings_roles import detail, matrix_post
@@ -278,6 +278,40 @@ def test_nobody_makes_a_field_more_open_than_they_have_it(client_for, admin_user
     )
     target.refresh_from_db()
     assert target.field_levels["deals.deal"]["amount"] == "hidden"
+
+
+def test_nobody_gives_a_role_that_shows_a_field_hidden_from_them(admin_user, narrow_admin):
+    person = UserFactory(email="new@example.test")
+    with pytest.raises(services.ValidationError, match="holds rights you do not"):
+        services.user_update(
+            actor=narrow_admin,
+            user=person,
+            email=person.email,
+            full_name=person.full_name,
+            team=None,
+            roles_given=[role(roles.READ_ONLY)],  # reads deal amounts
+            is_staff=False,
+        )
+    reader = restrict(
+        admin_user,
+        role(roles.READ_ONLY),
+        **{"deals.deal.amount": "hidden", "leads.lead.rating": "read_only"},
+    )
+    services.user_update(
+        actor=narrow_admin,
+        user=person,
+        email=person.email,
+        full_name=person.full_name,
+        team=None,
+        roles_given=[reader],
+        is_staff=False,
+    )
+    assert fresh(person).roles == [reader]
+
+
+def test_a_preview_never_shows_a_field_hidden_from_the_admin(narrow_admin, rep):
+    with pytest.raises(services.ValidationError, match="holds rights you do not"):
+        preview.check(narrow_admin, rep)
 
 
 # ---------------------------------------------------------------- copying, queries
