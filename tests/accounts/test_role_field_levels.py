@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import policy, preview, rbac, roles, services
+from accounts.demo import CUSTOM_ROLE_SLUG, seed_people
 from accounts.models import AuditEntry, FieldLevel, Role, User
 from tests.accounts.factories import UserFactory
 from tests.accounts.test_settings_roles import detail, matrix_post
@@ -314,7 +315,7 @@ def test_a_preview_never_shows_a_field_hidden_from_the_admin(narrow_admin, rep):
         preview.check(narrow_admin, rep)
 
 
-# ---------------------------------------------------------------- copying, queries
+# ---------------------------------------------------------------- copying, demo, admin, queries
 
 
 def test_a_role_copied_from_another_starts_with_its_field_levels(client_for, admin_user):
@@ -337,6 +338,33 @@ def test_a_role_copied_from_another_starts_with_its_field_levels(client_for, adm
     restrict(admin_user, copy, **{"deals.deal.amount": "read_only"})
     source.refresh_from_db()
     assert source.field_levels["deals.deal"] == {"amount": "hidden"}  # a copy, not shared
+
+
+def test_the_demo_hides_deal_amounts_from_support_agents_once():
+    seed_people()
+    seed_people()
+    assert role(roles.SUPPORT_AGENT).field_levels == {"deals.deal": {"amount": "hidden"}}
+    assert role(CUSTOM_ROLE_SLUG).field_levels == {"leads.lead": {"rating": "read_only"}}
+    support = User.objects.get(email="support@keel.test")
+    assert "amount" in policy.field_access(support, "deals.deal").hidden
+
+
+def test_the_django_admin_shows_a_roles_field_levels(client_for, admin_user):
+    target = role(roles.SUPPORT_AGENT)
+    restrict(admin_user, target, **{"deals.deal.amount": "hidden"})
+    page = (
+        client_for(admin_user)
+        .get(reverse("admin:accounts_role_change", args=[target.pk]))
+        .content.decode()
+    )
+    assert "Deals: Amount hidden" in page
+    assert "Set field levels on Settings → Roles." in page
+    untouched = (
+        client_for(admin_user)
+        .get(reverse("admin:accounts_role_change", args=[role(roles.SALES_REP).pk]))
+        .content.decode()
+    )
+    assert "Every field editable." in untouched
 
 
 def _queries_of(client, url: str) -> int:
