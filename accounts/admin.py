@@ -6,10 +6,13 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
+from accounts import rbac
 from accounts.models import (
     AuditEntry,
     AuthenticatorApp,
+    FieldLevel,
     IPAllowRange,
     Passkey,
     Role,
@@ -103,13 +106,43 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    """Roles' names and order; their permissions are edited on the role's group."""
+    """Roles' names and order; their permissions are edited on the role's group. Field levels
+    are shown only: they change on Settings -> Roles, which refuses making a field more open
+    than one's own and writes the ``role.fields_changed`` audit row."""
 
     list_display = ["name", "slug", "rank", "is_system", "require_two_factor", "description"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", "description", "rank", "require_two_factor", "group", "is_system"]
-    readonly_fields = ["group", "is_system"]
+    fields = [
+        "name",
+        "slug",
+        "description",
+        "rank",
+        "require_two_factor",
+        "group",
+        "is_system",
+        "restricted_fields",
+    ]
+    readonly_fields = ["group", "is_system", "restricted_fields"]
     prepopulated_fields = {"slug": ["name"]}
+
+    @admin.display(description="Field levels")
+    def restricted_fields(self, role: Role) -> str:
+        """``Deals: Amount hidden`` per restricted field, or that every field is editable."""
+        names = dict(FieldLevel.choices)
+        lines = []
+        for label, fields in sorted(role.field_levels.items()):
+            entity = rbac.entity_for(label)
+            for name, level in sorted(fields.items()):
+                title = f"{label}.{name}"  # a field no longer restrictable shows as stored
+                if entity is not None and name in entity.fields:
+                    title = f"{entity.title}: {entity.field_label(name)}"
+                lines.append((title, str(names.get(level, level)).lower()))
+        if not lines:
+            return "Every field editable. Set field levels on Settings → Roles."
+        return format_html(
+            "<ul>{}</ul><p>Set field levels on Settings → Roles.</p>",
+            format_html_join("", "<li>{} {}</li>", lines),
+        )
 
     def save_model(self, request: HttpRequest, obj: Role, form: object, change: bool) -> None:
         if obj.group_id is None:

@@ -49,6 +49,7 @@ ACTIONS = {
     "security.ip_range_removed": "Network removed",
     "role.created": "Role created",
     "role.changed": "Role changed",
+    "role.fields_changed": "Role's field levels changed",
     "role.deleted": "Role deleted",
     "user.created": "Person added",
     "user.changed": "Person changed",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts import roles
-from accounts.models import Role, Scope, Team, User
+from accounts.models import FieldLevel, Role, Scope, Team, User
 
 DEMO_PASSWORD = "keel-demo"
 CUSTOM_ROLE_SLUG = "sales-engineer"
@@ -63,6 +63,7 @@ def seed_people() -> list[str]:
         role_name = standard_roles[role_slug].name
         lines.append(f"  {email:<20} {role_name}" + (f", {team_name}" if team_name else ""))
     _seed_custom_role(standard_roles[roles.SALES_REP])
+    _seed_field_levels()
     _seed_former_rep(standard_roles[roles.SALES_REP], teams["EMEA"])
     return lines
 
@@ -84,6 +85,25 @@ def _seed_custom_role(rep_role: Role) -> None:
         entity_scopes={"deals.deal": Scope.ALL, "contacts.company": Scope.ALL},
     )
     group.permissions.set(rep_role.group.permissions.exclude(codename__startswith="export_"))
+
+
+# role slug, record kind, field, level: what the roles page's Fields card shows restricted
+DEMO_FIELD_LEVELS = (
+    (roles.SUPPORT_AGENT, "deals.deal", "amount", FieldLevel.HIDDEN),
+    (CUSTOM_ROLE_SLUG, "leads.lead", "rating", FieldLevel.READ_ONLY),
+)
+
+
+def _seed_field_levels() -> None:
+    """Deal amounts hidden from support agents; sales engineers read a lead's rating but
+    leave it to the reps. Saved only when not so already (idempotent)."""
+    for slug, label, name, level in DEMO_FIELD_LEVELS:
+        role = Role.objects.filter(slug=slug).first()
+        if role is None or role.field_level(label, name) == level:
+            continue
+        kind = {**role.field_levels.get(label, {}), name: level.value}
+        role.field_levels = {**role.field_levels, label: kind}
+        role.save(update_fields=["field_levels"])
 
 
 def _seed_former_rep(rep_role: Role, team: Team) -> None:

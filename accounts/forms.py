@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 
 from accounts import rbac
-from accounts.models import Role, Scope, Team, User
+from accounts.models import FieldLevel, Role, Scope, Team, User
 from crm.forms import FastSelect
 
 
@@ -171,6 +171,63 @@ class RoleMatrixForm(forms.Form):
 
     def scopes(self) -> dict[str, str]:
         return {e.label: self.cleaned_data[f"{e.label}:scope"] for e in rbac.entities()}
+
+
+class RoleFieldsForm(forms.Form):
+    """One level select (editable, read-only, hidden) per restrictable field, grouped by
+    record kind (``rbac.Entity.fields``). Field names ``field:<entity label>:<field>``; each
+    select is named for screen readers ("Amount (Deals)").
+
+    ``fixed`` (the Admin role): every field shows as editable and cannot be changed, but
+    what is posted is still read, so that a crafted restriction reaches the service and is
+    refused rather than ignored. ``editable`` False: shown only."""
+
+    def __init__(
+        self, *args: Any, role: Role, editable: bool = True, fixed: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups: list[dict[str, Any]] = []
+        for entity in rbac.entities():
+            if not entity.fields:
+                continue
+            rows = []
+            for name, label in entity.field_choices():
+                key = f"field:{entity.label}:{name}"
+                accessible = f"{label} ({entity.title})"
+                field = forms.ChoiceField(
+                    label=accessible,
+                    choices=FieldLevel.choices,
+                    initial=FieldLevel.EDITABLE if fixed else role.field_level(entity.label, name),
+                    widget=forms.Select(attrs={"aria-label": accessible}),
+                )
+                if fixed:  # browsers send nothing for a disabled select: absent is editable
+                    field.required = False
+                    field.widget.attrs["disabled"] = True
+                elif not editable:
+                    field.disabled = True
+                self.fields[key] = field
+                companions = [entity.field_label(c) for c in entity.companions_of(name)]
+                rows.append({"name": name, "label": label, "key": key, "with": companions})
+            self.groups.append({"entity": entity, "rows": rows})
+
+    def table(self) -> list[dict[str, Any]]:
+        """Per record kind, its fields with their bound selects, as the template draws them."""
+        return [
+            {
+                "entity": group["entity"],
+                "rows": [{**row, "field": self[row["key"]]} for row in group["rows"]],
+            }
+            for group in self.groups
+        ]
+
+    def field_levels(self) -> dict[str, dict[str, str]]:
+        """``{"deals.deal": {"amount": "hidden", ...}}``: every field's posted level."""
+        levels: dict[str, dict[str, str]] = {}
+        for group in self.groups:
+            for row in group["rows"]:
+                level = self.cleaned_data.get(row["key"]) or FieldLevel.EDITABLE
+                levels.setdefault(group["entity"].label, {})[row["name"]] = str(level)
+        return levels
 
 
 class RoleChoiceField(forms.ModelMultipleChoiceField):

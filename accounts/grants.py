@@ -58,6 +58,11 @@ def widest(scopes: Any) -> Scope:
     return max(scopes, key=_WIDTH.__getitem__, default=Scope.OWN)
 
 
+def most_open(levels: Any) -> FieldLevel:
+    """The most open of ``levels`` (hidden < read-only < editable); editable when none."""
+    return max(levels, key=_OPENNESS.__getitem__, default=FieldLevel.EDITABLE)
+
+
 def _key(user_pk: Any) -> str:
     return f"grants:v4:user:{user_pk}"
 
@@ -104,7 +109,7 @@ def _field_levels(held: list[Any]) -> tuple[tuple[str, str, FieldLevel], ...]:
     }
     found = []
     for kind, name in sorted(named):
-        level = max((role.field_level(kind, name) for role in held), key=_OPENNESS.__getitem__)
+        level = most_open(role.field_level(kind, name) for role in held)
         if level != FieldLevel.EDITABLE:
             found.append((kind, name, level))
     return tuple(found)

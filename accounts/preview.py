@@ -41,6 +41,9 @@ def check(actor: Any, person: User) -> None:
         mine, theirs = policy.scope_for(actor, entity.label), policy.scope_for(person, entity.label)
         if theirs is not None and grants.widest([mine, theirs]) != mine:
             wider = True
+        mine_hidden = policy.hidden_fields(actor, entity.label)
+        if not mine_hidden <= policy.hidden_fields(person, entity.label):
+            wider = True  # they read a field the actor may not
     if wider:
         raise ValidationError(f"{person} holds rights you do not: you cannot view Keel as them.")
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from accounts import audit, grants, policy, rbac, roles
-from accounts.models import OwnedRecord, Role, Scope, Team, User
+from accounts.models import FieldLevel, OwnedRecord, Role, Scope, Team, User
 from crm import realtime
 from crm.events import publish
 
@@ -120,9 +120,10 @@ def role_create(
     copy_from: Role | None = None,
     require_two_factor: bool = False,
 ) -> Role:
-    """A new custom role, empty or with the rights and scopes of ``copy_from``."""
+    """A new custom role, empty or with the rights, scopes and field levels of ``copy_from``."""
     name = _clean_role_name(name)
     group = Group.objects.create(name=name)
+    levels = copy_from.field_levels if copy_from else {}
     role = Role.objects.create(
         slug=_unique_slug(name),
         name=name,
@@ -130,6 +131,7 @@ def role_create(
         group=group,
         record_scope=copy_from.record_scope if copy_from else Scope.OWN,
         entity_scopes=dict(copy_from.entity_scopes) if copy_from else {},
+        field_levels={label: dict(fields) for label, fields in levels.items()},
         require_two_factor=require_two_factor,
     )
     if copy_from is not None:
@@ -142,6 +144,7 @@ def role_create(
             "copied_from": copy_from.name if copy_from else None,
             "require_two_factor": require_two_factor,
             "permissions": sorted(_group_permissions(group)),
+            "field_levels": role.field_levels,
         },
     )
     return role
@@ -208,6 +211,84 @@ def _apply_scopes(role: Role, scopes: dict[str, str]) -> dict[str, list[str]]:
     return moved
 
 
+def _field_name(entity: rbac.Entity, name: str) -> str:
+    """How the roles page names a field: "Amount (Deals)"."""
+    return f"{entity.field_label(name)} ({entity.title})"
+
+
+def _own_level(actor: User, label: str, name: str) -> FieldLevel:
+    """``actor``'s own level on a field, from all their roles."""
+    access = policy.field_access(actor, label)
+    if not access.readable(name):
+        return FieldLevel.HIDDEN
+    return FieldLevel.EDITABLE if access.writable(name) else FieldLevel.READ_ONLY
+
+
+def _beyond_own(actor: User, label: str, name: str, level: FieldLevel) -> bool:
+    """Whether ``level`` is more open than ``actor``'s own level on the field."""
+    own = _own_level(actor, label, name)
+    return grants.most_open([level, own]) != own
+
+
+def _check_field_levels(field_levels: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """``field_levels`` with only the restricted fields: each must be a registered
+    restrictable field (``rbac.Entity.fields``) at a known level."""
+    cleaned: dict[str, dict[str, str]] = {}
+    for label, fields in field_levels.items():
+        entity = rbac.entity_for(label)
+        if entity is None or not entity.fields:
+            raise ValidationError(f"{label!r} has no fields a role may restrict.")
+        for name, level in fields.items():
+            if name not in entity.fields:
+                raise ValidationError(
+                    f"{name!r} is not a field of {entity.title.lower()} a role may restrict "
+                    f"(those are: {', '.join(entity.fields)})."
+                )
+            if level not in FieldLevel.values:
+                raise ValidationError(
+                    f"Choose editable, read-only or hidden for {_field_name(entity, name)}."
+                )
+            if level != FieldLevel.EDITABLE:
+                cleaned.setdefault(entity.label, {})[name] = level
+    return cleaned
+
+
+def _apply_field_levels(
+    actor: User, role: Role, field_levels: dict[str, dict[str, str]]
+) -> dict[str, list[str]]:
+    """Set ``role``'s field levels (unsaved) to ``field_levels``: every restrictable field
+    it does not name becomes editable. Returns the fields that moved, ``{"deals.deal.amount":
+    [before, after]}``. Nobody makes a field more open than they have it themselves (they
+    may narrow it), and the Admin role's fields stay editable."""
+    cleaned = _check_field_levels(field_levels)
+    if role.slug == roles.ADMIN and cleaned:
+        raise ValidationError("The Admin role sees and edits every field: it cannot be narrowed.")
+    named = {
+        (label, name)
+        for levels in (role.field_levels, cleaned)
+        for label in levels
+        for name in levels[label]
+    }
+    moved = {}
+    for label, name in sorted(named):
+        before = role.field_level(label, name)
+        after = FieldLevel(cleaned.get(label, {}).get(name, FieldLevel.EDITABLE))
+        if before == after:
+            continue
+        opened = grants.most_open([before, after]) != before
+        if opened and _beyond_own(actor, label, name, after):
+            entity = rbac.entity_for(label)
+            title = _field_name(entity, name) if entity else f"{label}.{name}"
+            own = _own_level(actor, label, name)
+            raise ValidationError(
+                f"You may not make {title} {after.label.lower()}: it is "
+                f"{own.label.lower()} for you, and nobody gives more than they hold."
+            )
+        moved[f"{label}.{name}"] = [before.value, after.value]
+    role.field_levels = cleaned
+    return moved
+
+
 def _set_two_factor_policy(actor: User, role: Role, required: bool | None) -> bool:
     """Set whether ``role`` requires a second factor (unsaved); True when it changed. A
     security setting: its own audit row, as the Django admin writes it."""
@@ -223,6 +304,34 @@ def _set_two_factor_policy(actor: User, role: Role, required: bool | None) -> bo
     return True
 
 
+def _apply_rights(
+    actor: User, role: Role, grants: set[str] | None, capabilities: set[str] | None
+) -> dict[str, list[str]]:
+    """Give ``role``'s group the matrix's rights (None: that part as it is); what moved."""
+    current = _group_permissions(role.group)
+    target = _matrix_result(
+        current,
+        grants if grants is not None else current,
+        capabilities
+        if capabilities is not None
+        else {c.key for c in rbac.capabilities() if set(c.permissions) <= current},
+    )
+    if not _keeps_role_admin(actor, role, target):
+        raise ValidationError(
+            "You hold this role: saving it would take away your own right to manage "
+            "roles. Give that right to another of your roles first."
+        )
+    moved = {}
+    added, removed = target - current, current - target
+    if added:
+        role.group.permissions.add(*_permission_rows(added))
+        moved["granted"] = sorted(added)
+    if removed:
+        role.group.permissions.remove(*_permission_rows(removed))
+        moved["revoked"] = sorted(removed)
+    return moved
+
+
 @transaction.atomic
 def role_update(
     *,
@@ -234,11 +343,16 @@ def role_update(
     capabilities: set[str] | None = None,
     scopes: dict[str, str] | None = None,
     require_two_factor: bool | None = None,
+    field_levels: dict[str, dict[str, str]] | None = None,
 ) -> Role:
     """Rename a role and set its matrix: ``grants`` are the ticked entity rights
     (``app_label.codename``), ``capabilities`` the ticked settings rights (keys),
-    ``scopes`` the visibility per record kind. None leaves that part unchanged. The Admin
-    role always holds every right; nobody takes away their own right to manage roles."""
+    ``scopes`` the visibility per record kind, ``field_levels`` the level of each
+    restrictable field (``{"deals.deal": {"amount": "hidden"}}``; a field not named is
+    editable). None leaves that part unchanged. The Admin role always holds every right
+    and every field; nobody takes away their own right to manage roles, nor makes a field
+    more open than they have it. Field levels changed write their own ``role.fields_changed``
+    audit row."""
     role = Role.objects.select_for_update().get(pk=role.pk)
     changes: dict[str, Any] = {}
     name = _clean_role_name(name, role=role)
@@ -250,38 +364,25 @@ def role_update(
     matrix_given = grants is not None or capabilities is not None or scopes is not None
     if matrix_given and role.slug == roles.ADMIN:
         raise ValidationError("The Admin role always holds every right and sees everything.")
-    current = _group_permissions(role.group)
+    fields_moved = (
+        _apply_field_levels(actor, role, field_levels) if field_levels is not None else {}
+    )
     if grants is not None or capabilities is not None:
-        target = _matrix_result(
-            current,
-            grants if grants is not None else current,
-            capabilities
-            if capabilities is not None
-            else {c.key for c in rbac.capabilities() if set(c.permissions) <= current},
-        )
-        if not _keeps_role_admin(actor, role, target):
-            raise ValidationError(
-                "You hold this role: saving it would take away your own right to manage "
-                "roles. Give that right to another of your roles first."
-            )
-        added, removed = target - current, current - target
-        if added:
-            role.group.permissions.add(*_permission_rows(added))
-            changes["granted"] = sorted(added)
-        if removed:
-            role.group.permissions.remove(*_permission_rows(removed))
-            changes["revoked"] = sorted(removed)
+        changes.update(_apply_rights(actor, role, grants, capabilities))
     if scopes is not None:
         changes.update(_apply_scopes(role, scopes))
-    if _set_two_factor_policy(actor, role, require_two_factor) and not changes:
+    if _set_two_factor_policy(actor, role, require_two_factor) and not changes and not fields_moved:
         role.save(update_fields=["require_two_factor"])
-    if changes:
+    if changes or fields_moved:
         role.full_clean(exclude=["group", "slug"])
         role.save()
+    if changes:
         if "name" in changes:
             role.group.name = name
             role.group.save(update_fields=["name"])
         audit.record("role.changed", actor=actor, obj=role, changes=changes)
+    if fields_moved:
+        audit.record("role.fields_changed", actor=actor, obj=role, changes=fields_moved)
     return role
 
 
@@ -337,7 +438,13 @@ def _check_roles_grantable(actor: User, roles_given: Iterable[Role]) -> None:
             if grants.widest([role.scope_of(entity.label), policy.scope_for(actor, entity.label)])
             != policy.scope_for(actor, entity.label)
         ]
-        if beyond or wider:
+        more_open = [  # a field the role shows or lets change that the actor's roles do not
+            name
+            for entity in rbac.entities()
+            for name in entity.fields
+            if _beyond_own(actor, entity.label, name, role.field_level(entity.label, name))
+        ]
+        if beyond or wider or more_open:
             raise ValidationError(
                 {"roles": f"You may not give the role {role.name}: it holds rights you do not."}
             )

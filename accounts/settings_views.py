@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import preview, rbac, roles, selectors, services
 from accounts.forms import (
     RoleCreateForm,
+    RoleFieldsForm,
     RoleForm,
     RoleMatrixForm,
     TeamForm,
@@ -70,7 +71,8 @@ def _role_or_404(pk: int) -> Role:
 @require_http_methods(["GET", "POST"])
 @recent_check_required
 def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """A role's name and its matrix: rights per record kind, visibility, settings rights."""
+    """A role's name and its matrix: rights per record kind, visibility, field levels,
+    settings rights. One form, one save."""
     role = _role_or_404(pk)
     fixed = role.slug == roles.ADMIN
     held = selectors.role_permissions(role=role)
@@ -83,10 +85,12 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = RoleForm(data, initial=initial)
     may_change = request.user.has_perm("accounts.change_role")
     matrix = RoleMatrixForm(data, role=role, held=held, editable=may_change and not fixed)
+    fields = RoleFieldsForm(data, role=role, editable=may_change, fixed=fixed)
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied("You may not change roles.")
-        if form.is_valid() and (fixed or matrix.is_valid()):
+        valid = [form.is_valid(), fields.is_valid(), fixed or matrix.is_valid()]
+        if all(valid):
             matrix_args: dict[str, Any] = (
                 {}
                 if fixed
@@ -98,7 +102,11 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             )
             try:
                 services.role_update(
-                    actor=request.user, role=role, **form.cleaned_data, **matrix_args
+                    actor=request.user,
+                    role=role,
+                    **form.cleaned_data,
+                    **matrix_args,
+                    field_levels=fields.field_levels(),
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
@@ -109,12 +117,13 @@ def role_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "role": role,
         "form": form,
         "matrix": matrix,
+        "field_levels": fields,
         "fixed": fixed,
         "may_change": may_change,
         "actions": rbac.ACTIONS,
         "holders": selectors.role_holders(role=role),
     }
-    status = 400 if form.errors or matrix.errors else 200
+    status = 400 if form.errors or matrix.errors or fields.errors else 200
     return render(request, "accounts/role_detail.html", ctx, status=status)
 
 

@@ -89,3 +89,51 @@ def test_grants_are_read_from_the_database_when_the_cache_is_away(rep, monkeypat
     monkeypatch.setattr(grants, "cache", Away())
     assert fresh(rep).has_perm("leads.view_lead")
     assert not fresh(rep).has_perm("leads.delete_lead")
+
+
+def _role_with_fields(name, field_levels):
+    group = Group.objects.create(name=name)
+    return Role.objects.create(slug=name.lower(), name=name, group=group, field_levels=field_levels)
+
+
+def test_several_roles_give_each_field_its_most_open_level(rep):
+    hides = _role_with_fields(
+        "Hides", {"deals.deal": {"amount": "hidden", "description": "hidden"}}
+    )
+    reads = _role_with_fields(
+        "Reads", {"deals.deal": {"amount": "read_only", "description": "hidden"}}
+    )
+    rep.groups.set([hides.group, reads.group])
+    access = policy.field_access(fresh(rep), "deals.deal")
+    assert access.hidden == {"description"}  # hidden by every role held
+    assert access.read_only == {"amount", "currency"}  # hidden + read-only: read-only
+    assert grants.grants_for(fresh(rep)).fields == (
+        ("deals.deal", "amount", "read_only"),
+        ("deals.deal", "description", "hidden"),
+    )
+
+
+def test_a_role_that_does_not_name_a_field_leaves_it_editable(rep):
+    hides = _role_with_fields("Hides", {"deals.deal": {"amount": "hidden"}})
+    rep.groups.add(hides.group)  # with Sales rep, which names no field
+    access = policy.field_access(fresh(rep), "deals.deal")
+    assert not access.restricted
+    assert access.writable("amount")
+    rep.groups.set([hides.group])
+    assert policy.field_access(fresh(rep), "deals.deal").hidden == {"amount", "currency"}
+
+
+def test_field_levels_saved_on_a_role_show_at_once(rep, admin_user):
+    from accounts import services
+
+    assert policy.field_access(fresh(rep), "leads.lead").writable("rating")
+    services.role_update(
+        actor=admin_user,
+        role=Role.objects.get(slug=roles.SALES_REP),
+        name="Sales rep",
+        description="",
+        field_levels={"leads.lead": {"rating": "read_only"}},
+    )
+    access = policy.field_access(fresh(rep), "leads.lead")  # the cached grants went stale
+    assert access.readable("rating")
+    assert not access.writable("rating")

@@ -32,6 +32,8 @@ def matrix_post(role: Role, **overrides: object) -> dict[str, object]:
             if entity.permission(action) in held:
                 data[f"{entity.label}:{action}"] = "on"
         data[f"{entity.label}:scope"] = role.scope_of(entity.label).value
+        for name in entity.fields:
+            data[f"field:{entity.label}:{name}"] = role.field_level(entity.label, name).value
     for capability in rbac.capabilities():
         if set(capability.permissions) <= held:
             data[f"capability:{capability.key}"] = "on"

@@ -89,3 +89,31 @@ def test_view_as_a_rep_then_stop(page, demo_people):
     banner.get_by_role("button", name="Stop viewing as Riley Rep").click()
     expect(page.get_by_role("heading", name="Riley Rep", level=1)).to_be_visible()
     expect(page.get_by_role("region", name="Viewing as someone else")).to_have_count(0)
+
+
+def test_hide_deal_amounts_from_a_role_with_the_keyboard(page, demo_people):
+    from accounts.models import AuditEntry, Role
+
+    sign_in(page, "admin@keel.test")
+    support = Role.objects.get(slug="support_agent")
+    page.goto(f"/settings/roles/{support.pk}/")
+    fields = page.get_by_role("region", name="Fields")
+    expect(fields.get_by_role("table", name="Deals")).to_be_visible()
+    amount = fields.get_by_label("Amount (Deals)")
+    expect(amount).to_have_value("hidden")  # the demo hides them from support agents
+    rating = fields.get_by_label("Rating (Leads)")
+    rating.focus()
+    page.keyboard.press("Tab")  # the next control is the next field's select
+    expect(fields.get_by_label("Notes (Leads)")).to_be_focused()
+    rating.select_option(label="Read-only")
+    amount.select_option(label="Editable")
+    page.get_by_role("button", name="Save role").click()
+    expect(page.locator("#toasts")).to_contain_text("Role Support agent saved.")
+    expect(page.get_by_label("Rating (Leads)")).to_have_value("read_only")
+    support.refresh_from_db()
+    assert support.field_levels == {"leads.lead": {"rating": "read_only"}}
+    entry = AuditEntry.objects.get(action="role.fields_changed")
+    assert entry.changes == {
+        "deals.deal.amount": ["hidden", "editable"],
+        "leads.lead.rating": ["editable", "read_only"],
+    }
