@@ -134,7 +134,7 @@ class RoleAdmin(admin.ModelAdmin):
             entity = rbac.entity_for(label)
             for name, level in sorted(fields.items()):
                 title = f"{label}.{name}"  # a field no longer restrictable shows as stored
-                if entity is not None and name in entity.fields:
+                if entity is not None and entity.restrictable(name):
                     title = f"{entity.title}: {entity.field_label(name)}"
                 lines.append((title, str(names.get(level, level)).lower()))
         if not lines:

@@ -188,10 +188,11 @@ class RoleFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.groups: list[dict[str, Any]] = []
         for entity in rbac.entities():
-            if not entity.fields:
+            choices = entity.field_choices()
+            if not choices:
                 continue
             rows = []
-            for name, label in entity.field_choices():
+            for name, label in choices:
                 key = f"field:{entity.label}:{name}"
                 accessible = f"{label} ({entity.title})"
                 field = forms.ChoiceField(

@@ -72,6 +72,10 @@ class Entity:
         return ACTIONS + self.extra
 
     def field_label(self, name: str) -> str:
+        if name.startswith(CUSTOM_PREFIX):
+            key = name.removeprefix(CUSTOM_PREFIX)
+            found = dict(_custom_fields(self.custom)) if self.custom and _custom_fields else {}
+            return found.get(key, key)
         field: Any = self.model._meta.get_field(name)
         label = str(field.verbose_name)
         return label[:1].upper() + label[1:]

@@ -236,13 +236,14 @@ def _check_field_levels(field_levels: dict[str, dict[str, str]]) -> dict[str, di
     cleaned: dict[str, dict[str, str]] = {}
     for label, fields in field_levels.items():
         entity = rbac.entity_for(label)
-        if entity is None or not entity.fields:
+        if entity is None or not (entity.fields or entity.custom):
             raise ValidationError(f"{label!r} has no fields a role may restrict.")
         for name, level in fields.items():
-            if name not in entity.fields:
+            if not entity.restrictable(name):
+                names = ", ".join(n for n, _ in entity.field_choices())
                 raise ValidationError(
                     f"{name!r} is not a field of {entity.title.lower()} a role may restrict "
-                    f"(those are: {', '.join(entity.fields)})."
+                    f"(those are: {names})."
                 )
             if level not in FieldLevel.values:
                 raise ValidationError(
@@ -441,7 +442,7 @@ def _check_roles_grantable(actor: User, roles_given: Iterable[Role]) -> None:
         more_open = [  # a field the role shows or lets change that the actor's roles do not
             name
             for entity in rbac.entities()
-            for name in entity.fields
+            for name, _ in entity.field_choices()
             if _beyond_own(actor, entity.label, name, role.field_level(entity.label, name))
         ]
         if beyond or wider or more_open:

@@ -400,3 +400,25 @@ def test_the_role_page_reads_as_many_queries_whatever_the_fields(
     page = client.get(detail(target)).content.decode()
     assert 'aria-label="Primary phone (Contacts)"' in page
     assert _queries_of(client, detail(target)) == plain
+
+
+def test_custom_fields_get_levels_on_the_roles_page_too(client_for, admin_user):
+    from contacts import custom_fields
+    from tests.contacts.factories import CustomFieldFactory
+
+    CustomFieldFactory(entity="deal", key="contract", label="Contract value", field_type="money")
+    custom_fields.forget_definitions()
+    page = client_for(admin_user).get(detail(role(roles.SUPPORT_AGENT))).content.decode()
+    assert 'aria-label="Contract value (Deals)"' in page
+    assert 'name="field:deals.deal:custom.contract"' in page
+    support = role(roles.SUPPORT_AGENT)
+    services.role_update(
+        actor=admin_user,
+        role=support,
+        name=support.name,
+        description=support.description,
+        field_levels={"deals.deal": {"custom.contract": "hidden"}},
+    )
+    assert role(roles.SUPPORT_AGENT).field_levels["deals.deal"]["custom.contract"] == "hidden"
+    entry = AuditEntry.objects.filter(action="role.fields_changed").latest("id")
+    assert entry.changes["deals.deal.custom.contract"] == ["editable", "hidden"]
