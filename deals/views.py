@@ -454,9 +454,11 @@ def _initial(deal: Deal) -> dict[str, Any]:
 
 
 def _differences(form: DealForm, current: Deal) -> list[dict[str, str]]:
-    """What the other person changed, field by field, for the stale-edit notice."""
+    """What the other person changed, field by field, for the stale-edit notice (never a
+    field the user's role hides)."""
     now = _initial(current)
     sent = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    readable = form.field_access.readable
     rows = []
     labels = {
         "name": "Name",
@@ -481,7 +483,7 @@ def _differences(form: DealForm, current: Deal) -> list[dict[str, str]]:
     for key, label in labels.items():
         mine = sent.get(key)
         mine = getattr(mine, "pk", mine)
-        if key in sent and str(mine or "") != str(now.get(key) or ""):
+        if key in sent and readable(key) and str(mine or "") != str(now.get(key) or ""):
             rows.append({"label": label, "now": shown.get(key, str(now.get(key) or "—"))})
     return rows
 

@@ -1,0 +1,243 @@
+"""Field levels on deals (Role.field_levels): a role that hides the amount never sees it nor
+anything computed from it (deal page, board and its partials, company panel, delete page,
+dashboard); one that makes it read-only sees it but cannot change it, whichever way in
+(form, crafted POST, the service, lead conversion)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts import roles
+from accounts.models import Role, User
+from deals import services
+from deals.forms import DealForm
+from deals.models import Deal
+from tests.contacts.factories import CompanyFactory
+from tests.deals.factories import DealFactory, PipelineFactory
+
+pytestmark = pytest.mark.django_db
+
+MARKER = Decimal("987654.32")
+# The marker as any page could print it: raw, grouped, rounded, and weighted at 10%.
+SHOWN_AS = ("987654", "987,654", "98,765", "98765")
+CLOSE = datetime.date(2031, 7, 19)
+CLOSE_SHOWN_AS = ("2031-07-19", "19 Jul 2031", "Jul 19")
+NOTES = "Budget signed off by the board"
+
+
+def restrict(slug, **levels):
+    """Give the standard role ``slug`` these levels on deals ("hidden", "read_only")."""
+    role = Role.objects.get(slug=slug)
+    role.field_levels = {"deals.deal": levels}
+    role.full_clean()
+    role.save()
+
+
+def fresh(user):
+    return User.objects.get(pk=user.pk)
+
+
+def assert_no_amount(html, what=""):
+    for text in SHOWN_AS:
+        assert text not in html, (what, text)
+
+
+def assert_no_close_date(html, what=""):
+    for text in CLOSE_SHOWN_AS:
+        assert text not in html, (what, text)
+
+
+def url(name, *args):
+    return reverse(name, args=args)
+
+
+@pytest.fixture
+def pipeline(db):
+    return PipelineFactory(name="Field levels")
+
+
+@pytest.fixture
+def deal(rep, pipeline):
+    return DealFactory(
+        owner=rep,
+        pipeline=pipeline,
+        name="Acme rollout",
+        amount=MARKER,
+        expected_close_date=CLOSE,
+        description=NOTES,
+        company=CompanyFactory(owner=rep, name="Acme"),
+    )
+
+
+def edit_form(deal, **changes):
+    return {
+        "name": deal.name,
+        "pipeline": deal.pipeline_id,
+        "stage": deal.stage_id,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "expected_close_date": deal.expected_close_date.isoformat()
+        if deal.expected_close_date
+        else "",
+        "description": deal.description,
+        "owner": deal.owner_id,
+        "version": deal.version,
+        **changes,
+    }
+
+
+# ---------------------------------------------------------------- the deal page
+
+
+def test_the_deal_page_shows_nothing_of_hidden_fields(client_for, rep, support, deal):
+    unrestricted = client_for(rep).get(url("deals:deal-detail", deal.pk)).content.decode()
+    assert "$987,654.32" in unrestricted
+    assert "19 Jul 2031" in unrestricted
+    assert NOTES in unrestricted
+    restrict(
+        roles.SUPPORT_AGENT,
+        amount="hidden",
+        expected_close_date="hidden",
+        description="hidden",
+    )
+    response = client_for(support).get(url("deals:deal-detail", deal.pk))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Acme rollout" in html
+    assert_no_amount(html)
+    assert_no_close_date(html)
+    assert NOTES not in html
+    assert "Closes" not in html
+    assert "<dt>Amount</dt>" not in html
+    assert "<dt>Expected close</dt>" not in html
+    assert "deal-notes-title" not in html
+    assert "USD" not in html  # the currency goes with the amount
+
+
+def test_read_only_fields_show_but_offer_no_way_to_change_them(client_for, rep, pipeline):
+    restrict(roles.SALES_REP, amount="read_only", description="read_only")
+    deal = DealFactory(owner=rep, pipeline=pipeline, amount=MARKER)
+    client = client_for(rep)
+    page = client.get(url("deals:deal-detail", deal.pk)).content.decode()
+    assert "$987,654.32" in page
+    assert "No notes yet." in page
+    assert "#id_description" not in page  # no "Add some" link
+    form = client.get(url("deals:deal-edit", deal.pk)).content.decode()
+    assert 'name="amount" value="987654.32"' in form
+    for name in ("amount", "currency", "description"):
+        tag = form[form.index(f'id="id_{name}"') - 200 : form.index(f'id="id_{name}"') + 200]
+        assert "disabled" in tag, name
+    assert "Your role may read this field but not change it." in form
+
+
+def test_a_crafted_post_leaves_a_read_only_amount_as_it_was(client_for, rep, deal):
+    restrict(roles.SALES_REP, amount="read_only", expected_close_date="read_only")
+    response = client_for(rep).post(
+        url("deals:deal-edit", deal.pk),
+        edit_form(
+            deal, name="Renamed", amount="1", currency="EUR", expected_close_date="2030-01-01"
+        ),
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.name == "Renamed"
+    assert (deal.amount, deal.currency, deal.expected_close_date) == (MARKER, "USD", CLOSE)
+
+
+def test_hidden_fields_leave_the_form_and_posting_them_changes_nothing(client_for, rep, deal):
+    restrict(roles.SALES_REP, amount="hidden", description="hidden")
+    client = client_for(rep)
+    form = client.get(url("deals:deal-edit", deal.pk)).content.decode()
+    assert 'name="amount"' not in form
+    assert 'name="currency"' not in form
+    assert 'name="description"' not in form
+    assert 'name="expected_close_date"' in form
+    assert_no_amount(form)
+    assert NOTES not in form
+    response = client.post(
+        url("deals:deal-edit", deal.pk),
+        edit_form(deal, name="Renamed", amount="5", currency="EUR", description="Mine now"),
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.name, deal.amount, deal.currency, deal.description) == (
+        "Renamed",
+        MARKER,
+        "USD",
+        NOTES,
+    )
+
+
+def test_a_new_deal_keeps_the_default_of_a_frozen_amount(client_for, rep, pipeline):
+    restrict(roles.SALES_REP, amount="read_only")
+    stage = pipeline.stages.order_by("position").first()
+    response = client_for(rep).post(
+        url("deals:deal-create"),
+        {
+            "name": "Fresh",
+            "pipeline": pipeline.pk,
+            "stage": stage.pk,
+            "amount": "500",
+            "currency": "EUR",
+            "owner": rep.pk,
+        },
+    )
+    assert response.status_code == 302
+    created = Deal.objects.get(name="Fresh")
+    assert (created.amount, created.currency) == (Decimal("0.00"), "USD")
+
+
+def test_the_stale_edit_notice_names_no_hidden_field(client_for, rep, manager, deal):
+    restrict(roles.SALES_REP, amount="hidden")
+    services.deal_update(actor=manager, deal=deal, amount="123456.78", name="Theirs")
+    response = client_for(rep).post(
+        url("deals:deal-edit", deal.pk), edit_form(deal, name="Mine", version=1)
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Name: now <strong>Theirs</strong>" in html
+    assert "Amount" not in html
+    assert "123,456" not in html
+    assert "123456" not in html
+
+
+def test_the_services_refuse_a_changed_frozen_field(rep, deal, pipeline):
+    restrict(roles.SALES_REP, amount="read_only", expected_close_date="hidden")
+    actor = fresh(rep)
+    for change in (
+        {"amount": "1"},
+        {"currency": "EUR"},
+        {"expected_close_date": datetime.date(2030, 1, 1)},
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.deal_update(actor=actor, deal=deal, **change)
+        assert set(refused.value.message_dict) == set(change), change
+    deal.refresh_from_db()
+    assert (deal.amount, deal.currency, deal.expected_close_date) == (MARKER, "USD", CLOSE)
+    # The same values, or other fields, go through; Keel itself (no actor) is not limited.
+    services.deal_update(actor=actor, deal=deal, amount=MARKER, name="Still fine")
+    services.deal_update(actor=None, deal=deal, amount="2")
+    deal.refresh_from_db()
+    assert (deal.name, deal.amount) == ("Still fine", Decimal("2.00"))
+    with pytest.raises(ValidationError) as refused:
+        services.deal_create(actor=actor, name="New", pipeline=pipeline, amount="10")
+    assert "amount" in refused.value.message_dict
+    assert services.deal_create(actor=actor, name="New", pipeline=pipeline).amount == 0
+
+
+def test_a_refusal_from_the_service_is_a_400_with_its_message(client_for, rep, deal, monkeypatch):
+    restrict(roles.SALES_REP, amount="read_only")
+    original = DealForm.deal_values
+    monkeypatch.setattr(  # a future form that forgets the levels
+        DealForm, "deal_values", lambda form: {**original(form), "amount": Decimal("1")}
+    )
+    response = client_for(rep).post(url("deals:deal-edit", deal.pk), edit_form(deal))
+    assert response.status_code == 400
+    assert "Your role may not change the amount." in response.content.decode()
+    deal.refresh_from_db()
+    assert deal.amount == MARKER
