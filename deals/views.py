@@ -111,11 +111,13 @@ def board(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     columns = [summary[stage.pk] for stage in stages]
     open_columns = [c for c in columns if c.kind == "open"]
     default = settings.CRM_DEFAULT_CURRENCY
-    open_value = sum(
-        (value for c in open_columns for currency, value in c.totals if currency == default),
-        start=0,
-    )
-    weighted = sum((c.weighted or 0 for c in open_columns), start=0)
+    open_value = weighted = None  # for a role that hides the amount: only the counts
+    if policy.field_access(user, Deal).readable("amount"):
+        open_value = sum(
+            (value for c in open_columns for currency, value in c.totals if currency == default),
+            start=0,
+        )
+        weighted = sum((c.weighted or 0 for c in open_columns), start=0)
     query = filters.query(user=user)
     for error in filters.errors:
         messages.warning(request, error)

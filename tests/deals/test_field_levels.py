@@ -6,10 +6,13 @@ dashboard); one that makes it read-only sees it but cannot change it, whichever 
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import roles
@@ -241,3 +244,92 @@ def test_a_refusal_from_the_service_is_a_400_with_its_message(client_for, rep, d
     assert "Your role may not change the amount." in response.content.decode()
     deal.refresh_from_db()
     assert deal.amount == MARKER
+
+
+# ---------------------------------------------------------------- the board
+
+
+def test_the_board_shows_counts_but_no_amounts_or_totals(client_for, support, deal, pipeline):
+    restrict(roles.SUPPORT_AGENT, amount="hidden", expected_close_date="hidden")
+    client = client_for(support)
+    page = client.get(url("deals:board", pipeline.pk)).content.decode()
+    assert "1 open deal" in page
+    assert "weighted" not in page
+    assert "column-sum" not in page
+    assert 'id="filter-from"' not in page  # no filter on a hidden date
+    assert_no_amount(page)
+    cards = client.get(url("deals:board-column", deal.stage_id)).content.decode()
+    assert "Acme rollout" in cards
+    assert "deal-card-amount" not in cards
+    assert_no_amount(cards)
+    assert_no_close_date(cards)
+
+
+def test_a_hidden_close_date_cannot_be_probed_with_the_board_filters(client_for, support, deal):
+    restrict(roles.SUPPORT_AGENT, expected_close_date="hidden")
+    client = client_for(support)
+    stage = deal.stage_id
+    for bounds in ("close_from=2031-07-19&close_to=2031-07-19", "close_from=2040-01-01"):
+        cards = client.get(f"{url('deals:board-column', stage)}?{bounds}").content.decode()
+        assert "Acme rollout" in cards, bounds  # the filter is ignored, not applied
+
+
+def test_a_move_answers_with_cards_and_headers_without_amounts(client_for, rep, deal, pipeline):
+    restrict(roles.SALES_REP, amount="hidden")
+    target = pipeline.stages.get(name="Propose")
+    response = client_for(rep).post(
+        url("deals:deal-move", deal.pk),
+        {"stage": target.pk, "version": deal.version},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    assert "Acme rollout" in data["card"]
+    for html in [data["card"], *(head["html"] for head in data["columns"].values())]:
+        assert_no_amount(html)
+        assert "column-sum" not in html
+    assert {head["count"] for head in data["columns"].values()} == {0, 1}
+
+
+def test_the_board_sums_nothing_and_its_queries_stay_flat(
+    client_for, support, rep, pipeline, django_assert_max_num_queries
+):
+    restrict(roles.SUPPORT_AGENT, amount="hidden")
+    stage = pipeline.stages.order_by("position").first()
+    client = client_for(support)
+    client.get(url("deals:board", pipeline.pk))  # warm: the session and grants are cached
+    counts = []
+    for total in (2, 12):
+        for _ in range(total):
+            DealFactory(owner=rep, pipeline=pipeline, stage=stage, amount=MARKER)
+        with CaptureQueriesContext(connection) as board:
+            assert client.get(url("deals:board", pipeline.pk)).status_code == 200
+        with CaptureQueriesContext(connection) as cards:
+            assert client.get(url("deals:board-column", stage.pk)).status_code == 200
+        assert not any('SUM("deals_deal"."amount")' in q["sql"] for q in board.captured_queries)
+        counts.append((len(board), len(cards)))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(12):
+        client.get(url("deals:board", pipeline.pk))
+
+
+# ---------------------------------------------------------------- other deal summaries
+
+
+def test_the_company_page_panel_shows_no_amount_or_close_date(client_for, support, deal):
+    restrict(roles.SUPPORT_AGENT, amount="hidden", expected_close_date="hidden")
+    response = client_for(support).get(url("contacts:company-detail", deal.company_id))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Acme rollout" in html
+    assert "1 open</p>" in html
+    assert_no_amount(html)
+    assert_no_close_date(html)
+    assert "· ·" not in html
+
+
+def test_the_delete_page_shows_no_hidden_amount(client_for, manager, rep, deal):
+    restrict(roles.SALES_MANAGER, amount="hidden")
+    html = client_for(manager).get(url("deals:deal-delete", deal.pk)).content.decode()
+    assert "The deal (Qualify, Acme)" in html
+    assert_no_amount(html)
