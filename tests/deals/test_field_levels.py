@@ -17,11 +17,15 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import Role, User
+from contacts.models import Contact
 from deals import services
 from deals.forms import DealForm
 from deals.models import Deal
+from leads import services as lead_services
+from leads.models import Lead
 from tests.contacts.factories import CompanyFactory
 from tests.deals.factories import DealFactory, PipelineFactory
+from tests.leads.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +337,63 @@ def test_the_delete_page_shows_no_hidden_amount(client_for, manager, rep, deal):
     html = client_for(manager).get(url("deals:deal-delete", deal.pk)).content.decode()
     assert "The deal (Qualify, Acme)" in html
     assert_no_amount(html)
+
+
+# ---------------------------------------------------------------- lead conversion
+
+
+def convert(client, lead, pipeline, **fields):
+    return client.post(
+        url("leads:lead-convert", lead.pk),
+        {
+            "contact": "new",
+            "company": "none",
+            "create_deal": "on",
+            "deal_name": "From the lead",
+            "pipeline": pipeline.pk,
+            "stage": pipeline.stages.order_by("position").first().pk,
+            **fields,
+        },
+    )
+
+
+@pytest.mark.parametrize("level", ["read_only", "hidden"])
+def test_conversion_gives_the_deal_no_amount_the_role_may_not_set(client_for, rep, pipeline, level):
+    restrict(roles.SALES_REP, amount=level)
+    lead = LeadFactory(owner=rep, status=Lead.Status.QUALIFIED)
+    client = client_for(rep)
+    page = client.get(url("leads:lead-convert", lead.pk)).content.decode()
+    if level == "hidden":
+        assert 'name="amount"' not in page
+        assert 'name="currency"' not in page
+    else:
+        field = page[page.index('id="id_amount"') - 200 : page.index('id="id_amount"') + 200]
+        assert "disabled" in field
+    response = convert(client, lead, pipeline, amount="987654.32", currency="EUR")
+    assert response.status_code == 302
+    created = Deal.objects.get(name="From the lead")
+    assert (created.amount, created.currency) == (Decimal("0.00"), "USD")
+
+
+def test_conversion_through_the_service_refuses_a_frozen_amount(rep, pipeline):
+    restrict(roles.SALES_REP, amount="read_only")
+    lead = LeadFactory(owner=rep, status=Lead.Status.QUALIFIED)
+    with pytest.raises(ValidationError):
+        lead_services.lead_convert(
+            actor=fresh(rep),
+            lead=lead,
+            deal=lead_services.NewDeal(pipeline=pipeline, amount=MARKER),
+        )
+    assert not Deal.objects.exists()
+    assert not Contact.objects.exists()  # one transaction: nothing is kept
+
+
+def test_conversion_copies_the_lead_notes_only_where_the_role_writes_deal_notes(rep, pipeline):
+    restrict(roles.SALES_REP, description="read_only")
+    lead = LeadFactory(owner=rep, status=Lead.Status.QUALIFIED, description="From the expo")
+    lead_services.lead_convert(
+        actor=fresh(rep), lead=lead, deal=lead_services.NewDeal(pipeline=pipeline)
+    )
+    lead.refresh_from_db()
+    assert lead.converted_deal.description == ""
+    assert lead.converted_contact.description == "From the expo"
