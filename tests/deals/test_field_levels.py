@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Role, User
@@ -23,6 +24,7 @@ from deals.forms import DealForm
 from deals.models import Deal
 from leads import services as lead_services
 from leads.models import Lead
+from reports import selectors as report_selectors
 from tests.contacts.factories import CompanyFactory
 from tests.deals.factories import DealFactory, PipelineFactory
 from tests.leads.factories import LeadFactory
@@ -397,3 +399,113 @@ def test_conversion_copies_the_lead_notes_only_where_the_role_writes_deal_notes(
     lead.refresh_from_db()
     assert lead.converted_deal.description == ""
     assert lead.converted_contact.description == "From the expo"
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@pytest.fixture
+def figures(rep, pipeline):
+    """An open deal closing this month and a deal won this month, both worth the marker."""
+    today = timezone.localdate()
+    stages = {s.name: s for s in pipeline.stages.all()}
+    DealFactory(
+        owner=rep,
+        pipeline=pipeline,
+        stage=stages["Qualify"],
+        name="Closing soon",
+        amount=MARKER,
+        expected_close_date=today,
+    )
+    DealFactory(
+        owner=rep,
+        pipeline=pipeline,
+        stage=stages["Won"],
+        status="won",
+        closed_at=timezone.now(),
+        name="Signed",
+        amount=MARKER,
+    )
+    return today
+
+
+def dashboard(client, pipeline, **headers):
+    return client.get(reverse("reports:dashboard"), {"pipeline": pipeline.pk}, headers=headers)
+
+
+def test_the_dashboard_shows_counts_but_no_money(client_for, support, pipeline, figures):
+    restrict(roles.SUPPORT_AGENT, amount="hidden")
+    response = dashboard(client_for(support), pipeline)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_no_amount(html)
+    assert "Amounts are hidden by your role." in html
+    assert "Weighted" not in html
+    assert "Closing soon" in html  # the close date is readable: the list stays
+    assert "1 open deal expected by" in html
+    assert "worth" not in html
+    partial = dashboard(
+        client_for(support), pipeline, HX_Request="true", HX_Target="dashboard-pipeline"
+    ).content.decode()
+    assert "Qualify" in partial
+    assert_no_amount(partial)
+
+
+def test_the_dashboard_drops_closing_this_month_when_close_dates_are_hidden(
+    client_for, support, pipeline, figures
+):
+    restrict(roles.SUPPORT_AGENT, expected_close_date="hidden")
+    html = dashboard(client_for(support), pipeline).content.decode()
+    assert "Closing this month" not in html
+    assert "Closing soon" not in html
+    assert "Expected close dates are hidden by your role." in html
+    assert "987,654" in html  # the amount itself is readable
+
+
+def test_the_per_person_table_shows_counts_only(client_for, manager, rep, pipeline, figures):
+    restrict(roles.SALES_MANAGER, amount="hidden")
+    html = dashboard(client_for(manager), pipeline).content.decode()
+    assert "By person" in html
+    assert "Open deals</th>" in html
+    assert "Open pipeline" not in html
+    assert_no_amount(html)
+
+
+def test_the_dashboard_figures_sum_no_money(support, pipeline, figures):
+    restrict(roles.SUPPORT_AGENT, amount="hidden", expected_close_date="hidden")
+    user = fresh(support)
+    period = report_selectors.periods()
+    groups = report_selectors.open_deal_groups(user=user, period=period)
+    assert groups
+    assert all(set(entry) <= {"stage_id", "pipeline_id", "owner_id", "n"} for entry in groups)
+    figure = report_selectors.pipeline_figure(user=user, pipeline=pipeline, groups=groups)
+    assert (figure.money, figure.count, figure.amounts) == (False, 1, {})
+    closed = report_selectors.closed_figure(user=user, period=period)
+    assert (closed.money, closed.won.count, closed.won.amounts) == (False, 1, {})
+    assert report_selectors.closing_figure(user=user, period=period, groups=groups) is None
+
+
+def test_the_dashboard_queries_do_not_grow_with_rows(
+    client_for, support, rep, pipeline, django_assert_max_num_queries
+):
+    restrict(roles.SUPPORT_AGENT, amount="hidden")
+    client = client_for(support)
+    stage = pipeline.stages.order_by("position").first()
+    dashboard(client, pipeline)  # warm: the session and grants are cached
+    counts = []
+    for total in (1, 8):
+        for _ in range(total):
+            DealFactory(
+                owner=rep,
+                pipeline=pipeline,
+                stage=stage,
+                amount=MARKER,
+                expected_close_date=timezone.localdate(),
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert dashboard(client, pipeline).status_code == 200
+        assert not any("SUM(" in q["sql"] for q in captured.captured_queries)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(counts[0]):
+        dashboard(client, pipeline)
