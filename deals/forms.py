@@ -219,6 +219,8 @@ class DealForm(CustomFieldsFormMixin, forms.Form):
         # The user's field levels: hidden fields leave the form, read-only ones are disabled
         # (what is posted for them is ignored); deal_values() then leaves both out.
         self.field_access = policy.restrict_form(self, user, Deal)
+        if "currency" in self.fields and "amount" in self.fields and self.fields["amount"].disabled:
+            self.fields["currency"].help_text = ""  # the amount's note speaks for both
 
     def _chosen_pipeline(self) -> Pipeline | None:
         queryset = cast(QuerySet[Pipeline], cast(Any, self.fields["pipeline"]).queryset)

@@ -184,6 +184,9 @@ class ConvertForm(forms.Form):
         # The new deal's amount, currency and close date follow the user's levels on deals:
         # hidden ones leave the form, read-only ones are disabled (the deal keeps defaults).
         self.deal_access = policy.restrict_form(self, user, Deal)
+        if "currency" in self.fields and "amount" in self.fields and self.fields["amount"].disabled:
+            self.fields["currency"].help_text = ""  # the amount's note speaks for both
+            self.initial["amount"] = Decimal("0")  # what the deal starts with
 
     def stage_groups(self) -> list[tuple[Pipeline, list[Stage]]]:
         """Open stages grouped by pipeline, for the stage select's optgroups."""

@@ -371,6 +371,7 @@ def test_conversion_gives_the_deal_no_amount_the_role_may_not_set(client_for, re
     else:
         field = page[page.index('id="id_amount"') - 200 : page.index('id="id_amount"') + 200]
         assert "disabled" in field
+        assert 'value="0"' in field  # what the deal starts with
     response = convert(client, lead, pipeline, amount="987654.32", currency="EUR")
     assert response.status_code == 302
     created = Deal.objects.get(name="From the lead")
