@@ -334,6 +334,16 @@ def test_the_company_page_panel_shows_no_amount_or_close_date(client_for, suppor
     assert "· ·" not in html
 
 
+def test_the_deals_list_shows_no_hidden_amount_or_close_date(client_for, support, deal):
+    restrict(roles.SUPPORT_AGENT, amount="hidden", expected_close_date="hidden")
+    response = client_for(support).get(url("deals:deal-list"), {"cols": "name,amount,close"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Acme rollout" in html
+    assert_no_amount(html)
+    assert_no_close_date(html)
+
+
 def test_the_delete_page_shows_no_hidden_amount(client_for, manager, rep, deal):
     restrict(roles.SALES_MANAGER, amount="hidden")
     html = client_for(manager).get(url("deals:deal-delete", deal.pk)).content.decode()
