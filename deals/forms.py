@@ -216,6 +216,11 @@ class DealForm(CustomFieldsFormMixin, forms.Form):
             }
         )
         fields["stage"].widget.attrs["data-stage-target"] = ""
+        # The user's field levels: hidden fields leave the form, read-only ones are disabled
+        # (what is posted for them is ignored); deal_values() then leaves both out.
+        self.field_access = policy.restrict_form(self, user, Deal)
+        if "currency" in self.fields and "amount" in self.fields and self.fields["amount"].disabled:
+            self.fields["currency"].help_text = ""  # the amount's note speaks for both
 
     def _chosen_pipeline(self) -> Pipeline | None:
         queryset = cast(QuerySet[Pipeline], cast(Any, self.fields["pipeline"]).queryset)
@@ -242,7 +247,8 @@ class DealForm(CustomFieldsFormMixin, forms.Form):
         return data
 
     def deal_values(self) -> dict[str, Any]:
-        """The cleaned data as keyword arguments of ``deal_create`` / ``deal_update``."""
+        """The cleaned data as keyword arguments of ``deal_create`` / ``deal_update``: the
+        fields the user may change (a hidden or read-only field keeps its value)."""
         data = self.cleaned_data
         values = {
             name: data[name]
@@ -258,6 +264,7 @@ class DealForm(CustomFieldsFormMixin, forms.Form):
                 "tags",
                 "lost_reason",
             )
+            if name in self.fields and not self.fields[name].disabled
         }
         values["contacts"] = list(data["contacts"])
         values["custom"] = self.custom_values()

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.urls import reverse
 
+from accounts import policy
 from contacts.models import Company, Contact
 from deals import selectors
+from deals.models import Deal
 from deals.views import STATUS_BADGES
 
 
@@ -15,6 +17,7 @@ def _panel(user: Any, *, company: Company | None = None, contact: Contact | None
     if not user.has_perm("deals.view_deal"):
         return None
     data = selectors.deals_for_record(user=user, company=company, contact=contact)
+    data["fields"] = policy.field_access(user, Deal)  # the amounts and dates shown
     data["badges"] = STATUS_BADGES
     data["new_url"] = ""
     if user.has_perm("deals.add_deal"):

@@ -126,16 +126,22 @@ def deals_for_record(
     *, user: Any, company: Company | None = None, contact: Contact | None = None, limit: int = 8
 ) -> dict[str, Any]:
     """A company's or contact's visible deals for its page: open first, then the most
-    recently closed, with how many there are and the open value per currency."""
+    recently closed, with how many there are and the open value per currency (none for a
+    user whose role hides the amount)."""
     deals: QuerySet[Deal] = Deal.objects.all()
     if company is not None:
         deals = deals.filter(company=company)
     if contact is not None:
         deals = deals.filter(contacts=contact)
     deals = policy.visible(deals, user)
+    access = policy.field_access(user, Deal)
+    # Soonest expected close first, unless the role hides the date (the order would tell).
+    order = ["closed_at", "expected_close_date", "-created_at", "-id"]
+    if not access.readable("expected_close_date"):
+        order.remove("expected_close_date")
     rows = list(
         deals.select_related("stage", "pipeline")
-        .order_by("closed_at", "expected_close_date", "-created_at", "-id")
+        .order_by(*order)
         .only(
             "pk",
             "name",
@@ -150,22 +156,29 @@ def deals_for_record(
             "team_id",
         )[: limit + 1]
     )
-    summary = list(
-        deals.order_by()
-        .values("status", "currency")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-        .values_list("status", "currency", "n", "total")
-    )
-    total = sum(n for _s, _c, n, _t in summary)
-    open_value = sorted(
-        ((currency, value) for status, currency, _n, value in summary if status == "open"),
-        key=lambda pair: (pair[0] != settings.CRM_DEFAULT_CURRENCY, pair[0]),
-    )
+    counts: dict[str, int] = defaultdict(int)
+    open_value: list[tuple[str, Decimal]] = []
+    if access.readable("amount"):
+        for status, currency, n, value in (
+            deals.order_by()
+            .values("status", "currency")
+            .annotate(n=Count("pk"), total=Sum("amount"))
+            .values_list("status", "currency", "n", "total")
+        ):
+            counts[status] += n
+            if status == Deal.Status.OPEN:
+                open_value.append((currency, value or Decimal("0")))
+        open_value.sort(key=lambda pair: (pair[0] != settings.CRM_DEFAULT_CURRENCY, pair[0]))
+    else:
+        counts.update(
+            deals.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n")
+        )
+    total = sum(counts.values())
     return {
         "deals": rows[:limit],
         "total": total,
         "more": max(0, total - limit),
-        "open_count": sum(n for status, _c, n, _t in summary if status == "open"),
+        "open_count": counts[Deal.Status.OPEN],
         "open_value": open_value,
     }
 
@@ -194,7 +207,9 @@ class BoardFilters:
                 found.owner = allowed[raw_owner]
             else:
                 found.errors.append("Choose an owner from the list.")
-        for key in ("close_from", "close_to"):
+        # Filtering on a field the user's role hides would reveal it: not offered, ignored.
+        by_close = policy.field_access(user, Deal).readable("expected_close_date")
+        for key in ("close_from", "close_to") if by_close else ():
             raw = params.get(key, "").strip()
             if not raw:
                 continue
@@ -282,13 +297,18 @@ class BoardColumn:
 def board_summary(
     *, user: Any, stages: list[Stage], filters: BoardFilters
 ) -> dict[int, BoardColumn]:
-    """Count and value per stage (value per currency, never mixed): one GROUP BY query."""
+    """Count and value per stage (value per currency, never mixed): one GROUP BY query.
+    Only the counts for a user whose role hides the amount (``totals`` stays empty)."""
     columns = {stage.pk: BoardColumn(stage=stage) for stage in stages}
+    deals = _board_deals(user=user, filters=filters).filter(_in_columns(stages)).order_by()
+    if not policy.field_access(user, Deal).readable("amount"):
+        for stage_id, n in (
+            deals.values("stage_id").annotate(n=Count("pk")).values_list("stage_id", "n")
+        ):
+            columns[stage_id].count += n
+        return columns
     rows = (
-        _board_deals(user=user, filters=filters)
-        .filter(_in_columns(stages))
-        .order_by()
-        .values("stage_id", "currency")
+        deals.values("stage_id", "currency")
         .annotate(n=Count("pk"), total=Sum("amount"))
         .values_list("stage_id", "currency", "n", "total")
     )

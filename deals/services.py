@@ -505,6 +505,18 @@ def deal_create(
     amount = _clean_amount(amount)
     currency = _clean_currency(currency)
     expected_close_date = _clean_date(expected_close_date)
+    description = (description or "").strip()
+    # A field the actor's role freezes (hidden or read-only) keeps the model's default.
+    policy.refuse_unwritable(
+        actor,
+        Deal,
+        {
+            "amount": amount,
+            "currency": currency,
+            "expected_close_date": expected_close_date,
+            "description": description,
+        },
+    )
     reason = _clean_reason(lost_reason)
     _need_reason(stage, reason)
     if owner is None and actor is not None:
@@ -525,7 +537,7 @@ def deal_create(
         currency=currency,
         expected_close_date=expected_close_date,
         company=company,
-        description=(description or "").strip(),
+        description=description,
         custom=custom,
         lost_reason=reason if stage.is_lost else "",
         closed_at=now if status != Deal.Status.OPEN else None,
@@ -652,6 +664,9 @@ def deal_update(
         if value is not _UNSET
     }
     fields = _field_changes(actor, current, given)
+    # No way in (form, bulk edit, API, automation acting for someone) changes a field the
+    # actor's role freezes: a changed one is refused, an unchanged one is not in ``fields``.
+    policy.refuse_unwritable(actor, Deal, fields, current)
     contact_ids, tag_ids = _link_changes(actor, current, given)
     changed = [*fields, *(["contacts"] if contact_ids is not None else [])]
     changed += ["tags"] if tag_ids is not None else []

@@ -111,11 +111,13 @@ def board(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     columns = [summary[stage.pk] for stage in stages]
     open_columns = [c for c in columns if c.kind == "open"]
     default = settings.CRM_DEFAULT_CURRENCY
-    open_value = sum(
-        (value for c in open_columns for currency, value in c.totals if currency == default),
-        start=0,
-    )
-    weighted = sum((c.weighted or 0 for c in open_columns), start=0)
+    open_value = weighted = None  # for a role that hides the amount: only the counts
+    if policy.field_access(user, Deal).readable("amount"):
+        open_value = sum(
+            (value for c in open_columns for currency, value in c.totals if currency == default),
+            start=0,
+        )
+        weighted = sum((c.weighted or 0 for c in open_columns), start=0)
     query = filters.query(user=user)
     for error in filters.errors:
         messages.warning(request, error)
@@ -454,9 +456,11 @@ def _initial(deal: Deal) -> dict[str, Any]:
 
 
 def _differences(form: DealForm, current: Deal) -> list[dict[str, str]]:
-    """What the other person changed, field by field, for the stale-edit notice."""
+    """What the other person changed, field by field, for the stale-edit notice (never a
+    field the user's role hides)."""
     now = _initial(current)
     sent = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    readable = form.field_access.readable
     rows = []
     labels = {
         "name": "Name",
@@ -481,7 +485,7 @@ def _differences(form: DealForm, current: Deal) -> list[dict[str, str]]:
     for key, label in labels.items():
         mine = sent.get(key)
         mine = getattr(mine, "pk", mine)
-        if key in sent and str(mine or "") != str(now.get(key) or ""):
+        if key in sent and readable(key) and str(mine or "") != str(now.get(key) or ""):
             rows.append({"label": label, "now": shown.get(key, str(now.get(key) or "—"))})
     return rows
 

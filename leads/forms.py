@@ -14,7 +14,7 @@ from accounts import policy
 from accounts.models import User
 from contacts.custom_fields import CustomFieldsFormMixin
 from contacts.phones import normalize_phone
-from deals.models import Pipeline, Stage
+from deals.models import Deal, Pipeline, Stage
 from leads.models import Lead, WebForm
 from leads.services import parse_tag_names
 
@@ -151,6 +151,7 @@ class ConvertForm(forms.Form):
         lead: Lead,
         contacts: list[Any],
         companies: list[Any],
+        user: Any,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -184,6 +185,12 @@ class ConvertForm(forms.Form):
         self.initial.setdefault("pipeline", default_pipeline.pk if default_pipeline else None)
         self.initial.setdefault("currency", settings.CRM_DEFAULT_CURRENCY)
         self.initial.setdefault("deal_name", f"{lead.company_name or lead.full_name} deal")
+        # The new deal's amount, currency and close date follow the user's levels on deals:
+        # hidden ones leave the form, read-only ones are disabled (the deal keeps defaults).
+        self.deal_access = policy.restrict_form(self, user, Deal)
+        if "currency" in self.fields and "amount" in self.fields and self.fields["amount"].disabled:
+            self.fields["currency"].help_text = ""  # the amount's note speaks for both
+            self.initial["amount"] = Decimal("0")  # what the deal starts with
 
     def stage_groups(self) -> list[tuple[Pipeline, list[Stage]]]:
         """Open stages grouped by pipeline, for the stage select's optgroups."""
@@ -207,6 +214,22 @@ class ConvertForm(forms.Form):
             self.add_error("currency", "Use a three-letter currency code such as USD.")
         data["currency"] = currency
         return data
+
+    def deal_values(self) -> dict[str, Any]:
+        """The new deal's fields (``leads.services.NewDeal``): the amount, currency and
+        close date only where the user may set them, else the deal keeps the defaults."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            "pipeline": data["pipeline"],
+            "stage": data["stage"],
+            "name": data["deal_name"],
+        }
+        for name in ("amount", "currency", "expected_close_date"):
+            if name in self.fields and not self.fields[name].disabled:
+                values[name] = data[name]
+        if "amount" in values:
+            values["amount"] = values["amount"] or Decimal("0")
+        return values
 
     @property
     def chosen_contact(self) -> Any:

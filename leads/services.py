@@ -596,6 +596,8 @@ def _convert_deal(
         )
     if deal.stage is not None and deal.stage.is_closed:
         raise ValidationError("A new deal starts in an open stage.", code="stage")
+    # The lead's notes become the deal's only where the actor's role lets them write them.
+    notes = lead.description if policy.field_access(actor, Deal).writable("description") else ""
     return deal_services.deal_create(
         actor=actor,
         name=deal.name.strip() or f"{company.name if company else lead.full_name} deal",
@@ -607,7 +609,7 @@ def _convert_deal(
         expected_close_date=deal.expected_close_date,
         company=company,
         contacts=[contact],
-        description=lead.description,
+        description=notes,
         tags=tags,
     )
 

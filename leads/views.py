@@ -4,7 +4,6 @@ the web-to-lead settings pages and the public form endpoint."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -215,19 +214,11 @@ def lead_convert(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         contacts=contacts,
         companies=companies,
         initial=initial,
+        user=user,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        deal = None
-        if data["create_deal"]:
-            deal = services.NewDeal(
-                pipeline=data["pipeline"],
-                stage=data["stage"],
-                name=data["deal_name"],
-                amount=data["amount"] or Decimal("0"),
-                currency=data["currency"],
-                expected_close_date=data["expected_close_date"],
-            )
+        deal = services.NewDeal(**form.deal_values()) if data["create_deal"] else None
         try:
             services.lead_convert(
                 actor=user,

@@ -8,6 +8,11 @@ and "this week" begin at midnight in the time zone the request activated.
 
 Money is summed per currency (deals carry their own); a figure keeps one total per
 currency and the page draws its bars in the figure's main currency.
+
+Field levels (``accounts.policy.field_access``): for a viewer whose role hides the deal
+amount no money is summed at all (the figures keep their counts, ``money`` is False and
+bars follow the counts); one whose role hides the expected close date gets no "closing
+this month" figure, which would reveal those dates.
 """
 
 from __future__ import annotations
@@ -109,6 +114,15 @@ def scope_info(user: Any) -> ScopeInfo:
 # ---------------------------------------------------------------- money helpers
 
 
+def shows_money(user: Any) -> bool:
+    """Whether ``user`` may read deal amounts (else the figures carry counts only)."""
+    return policy.field_access(user, Deal).readable("amount")
+
+
+def shows_close_dates(user: Any) -> bool:
+    return policy.field_access(user, Deal).readable("expected_close_date")
+
+
 def main_currency(*totals: Amounts, counts: dict[str, int] | None = None) -> str:
     """The currency a figure's bars use: the default one when present, else the one with
     the most deals (or the largest total)."""
@@ -157,6 +171,7 @@ class PipelineFigure:
     amounts: Amounts
     weighted: Amounts
     currency: str
+    money: bool = True  # False: the viewer's role hides amounts (bars follow the counts)
 
 
 def open_deal_groups(
@@ -167,21 +182,27 @@ def open_deal_groups(
     Without ``pipeline`` the groups are per pipeline, stage, owner and currency and, given
     a ``period``, also count and sum the deals expected to close this month: one read of
     the open deals serves the pipeline card, "closing this month" and the per-person table.
+    No sums (and no currency) for a viewer who may not read amounts, no closing counts for
+    one who may not read close dates.
     """
+    money, dates = shows_money(user), shows_close_dates(user)
     deals = policy.visible(Deal.objects.filter(status=Deal.Status.OPEN), user)
-    fields = ["stage_id", "currency"]
-    sums: dict[str, Any] = {"n": Count("id"), "total": Sum("amount")}
+    fields = ["stage_id", "currency"] if money else ["stage_id"]
+    sums: dict[str, Any] = {"n": Count("id")}
+    if money:
+        sums["total"] = Sum("amount")
     if pipeline is not None:
         deals = deals.filter(pipeline=pipeline)
     else:
         fields += ["pipeline_id", "owner_id"]
-    if pipeline is None and period is not None:
+    if pipeline is None and period is not None and dates:
         closing = Q(
             expected_close_date__gte=period.month_first_day,
             expected_close_date__lte=period.month_last_day,
         )
         sums["closing_n"] = Count("id", filter=closing)
-        sums["closing_total"] = Sum("amount", filter=closing)
+        if money:
+            sums["closing_total"] = Sum("amount", filter=closing)
     return list(deals.values(*fields).annotate(**sums).order_by())
 
 
@@ -200,6 +221,7 @@ def pipeline_figure(
     counts: dict[str, int] = defaultdict(int)
     if groups is None:
         groups = open_deal_groups(user=user, pipeline=pipeline)
+    money = shows_money(user)
     for entry in groups:
         if entry.get("pipeline_id", pipeline.pk) != pipeline.pk:
             continue
@@ -207,6 +229,8 @@ def pipeline_figure(
         if row is None:  # a deal left on a stage now marked won/lost: not an open stage
             continue
         row.count += entry["n"]
+        if not money:
+            continue
         counts[entry["currency"]] += entry["n"]
         _add(row.amounts, entry["currency"], entry["total"])
         weight = Decimal(row.stage.probability) / 100
@@ -219,10 +243,15 @@ def pipeline_figure(
         for currency, value in row.weighted.items():
             _add(weighted, currency, value)
     currency = main_currency(total, counts=counts)
-    largest = max((r.amounts.get(currency, Decimal(0)) for r in rows.values()), default=0)
-    for row in rows.values():
-        row.bar = percent(row.amounts.get(currency, 0), largest)
-        row.weighted_bar = percent(row.weighted.get(currency, 0), largest)
+    if money:
+        largest = max((r.amounts.get(currency, Decimal(0)) for r in rows.values()), default=0)
+        for row in rows.values():
+            row.bar = percent(row.amounts.get(currency, 0), largest)
+            row.weighted_bar = percent(row.weighted.get(currency, 0), largest)
+    else:
+        most = max((r.count for r in rows.values()), default=0)
+        for row in rows.values():
+            row.bar = percent(row.count, most)
     return PipelineFigure(
         pipeline=pipeline,
         rows=list(rows.values()),
@@ -230,6 +259,7 @@ def pipeline_figure(
         amounts=total,
         weighted=weighted,
         currency=currency,
+        money=money,
     )
 
 
@@ -250,8 +280,12 @@ class ClosedFigure:
     lost_last: Tally
     currency: str
     won_by_owner: dict[int | None, Tally]  # this month
+    money: bool = True  # False: counts only (the viewer's role hides amounts)
 
     def _value(self, tally: Tally) -> Decimal:
+        """What the bars compare: the main currency's total, or the count without money."""
+        if not self.money:
+            return Decimal(tally.count)
         return tally.amounts.get(self.currency, Decimal(0))
 
     @property
@@ -298,7 +332,11 @@ class ClosedFigure:
 
 def closed_figure(*, user: Any, period: Periods) -> ClosedFigure:
     """Deals won and lost this month and last month, by owner: one GROUP BY query over the
-    (status, closed_at) index."""
+    (status, closed_at) index (counts only, not summed, when the viewer may not read
+    amounts)."""
+    money = shows_money(user)
+    grouping = ["month", "status", "owner_id", *(["currency"] if money else [])]
+    sums: dict[str, Any] = {"n": Count("id"), **({"total": Sum("amount")} if money else {})}
     month = Case(When(closed_at__gte=period.month_start, then=Value("this")), default=Value("last"))
     grouped = (
         policy.visible(
@@ -310,8 +348,8 @@ def closed_figure(*, user: Any, period: Periods) -> ClosedFigure:
             user,
         )
         .annotate(month=month)
-        .values("month", "status", "owner_id", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"))
+        .values(*grouping)
+        .annotate(**sums)
         .order_by()
     )
     tallies = {key: Tally() for key in ("won-this", "lost-this", "won-last", "lost-last")}
@@ -320,12 +358,14 @@ def closed_figure(*, user: Any, period: Periods) -> ClosedFigure:
     for entry in grouped:
         tally = tallies[f"{entry['status']}-{entry['month']}"]
         tally.count += entry["n"]
-        _add(tally.amounts, entry["currency"], entry["total"])
-        counts[entry["currency"]] += entry["n"]
+        if money:
+            _add(tally.amounts, entry["currency"], entry["total"])
+            counts[entry["currency"]] += entry["n"]
         if entry["status"] == Deal.Status.WON and entry["month"] == "this":
             mine = won_by_owner[entry["owner_id"]]
             mine.count += entry["n"]
-            _add(mine.amounts, entry["currency"], entry["total"])
+            if money:
+                _add(mine.amounts, entry["currency"], entry["total"])
     currency = main_currency(*(t.amounts for t in tallies.values()), counts=counts)
     return ClosedFigure(
         won=tallies["won-this"],
@@ -334,6 +374,7 @@ def closed_figure(*, user: Any, period: Periods) -> ClosedFigure:
         lost_last=tallies["lost-last"],
         currency=currency,
         won_by_owner=dict(won_by_owner),
+        money=money,
     )
 
 
@@ -497,6 +538,7 @@ class ClosingFigure:
     deals: list[Deal]  # the first few, soonest first
     currency: str
     today: date | None = None
+    money: bool = True  # False: counts only (the viewer's role hides amounts)
 
 
 def closing_figure(
@@ -505,10 +547,15 @@ def closing_figure(
     period: Periods,
     groups: list[dict[str, Any]] | None = None,
     limit: int = CLOSING_LIMIT,
-) -> ClosingFigure:
+) -> ClosingFigure | None:
     """Open deals expected to close this month: count and value per currency (taken from
     ``groups`` of :func:`open_deal_groups` with the period, else one GROUP BY currency),
-    and the first few by date (one query on the expected_close_date index)."""
+    and the first few by date (one query on the expected_close_date index). None for a
+    viewer whose role hides the expected close date; the count only for one whose role
+    hides the amount."""
+    if not shows_close_dates(user):
+        return None
+    money = shows_money(user)
     closing = policy.visible(
         Deal.objects.filter(
             status=Deal.Status.OPEN,
@@ -517,32 +564,34 @@ def closing_figure(
         ),
         user,
     )
-    if groups is None:
+    if groups is None and money:
         groups = [
             {"currency": e["currency"], "closing_n": e["n"], "closing_total": e["total"]}
             for e in closing.values("currency")
             .annotate(n=Count("id"), total=Sum("amount"))
             .order_by()
         ]
+    elif groups is None:
+        groups = [{"closing_n": closing.order_by().count()}]
     amounts: Amounts = {}
     counts: dict[str, int] = defaultdict(int)
     for entry in groups:
         if entry.get("closing_n"):
-            counts[entry["currency"]] += entry["closing_n"]
-            _add(amounts, entry["currency"], entry["closing_total"])
+            counts[entry.get("currency", "")] += entry["closing_n"]
+            if money:
+                _add(amounts, entry["currency"], entry["closing_total"])
     # Soonest first (those already past their date lead): the expected_close_date index
-    # answers it in order, where "largest first" would sort every deal of the month.
-    deals = list(
-        closing.select_related("stage", "company", "owner").order_by(
-            "expected_close_date", "-amount", "id"
-        )[:limit]
-    )
+    # answers it in order, where "largest first" would sort every deal of the month. The
+    # amount breaks ties only for those who may read it (the order would tell).
+    order = ["expected_close_date", "-amount", "id"] if money else ["expected_close_date", "id"]
+    deals = list(closing.select_related("stage", "company", "owner").order_by(*order)[:limit])
     return ClosingFigure(
         count=sum(counts.values()),
         amounts=amounts,
         deals=deals,
         currency=main_currency(amounts, counts=counts),
         today=timezone.localtime(period.now).date(),
+        money=money,
     )
 
 
@@ -573,10 +622,10 @@ def people_figure(
     (:func:`open_deal_groups`), won deals and activities, and adds one GROUP BY owner for
     overdue tasks and one query for the people."""
     rows: dict[int | None, PersonRow] = defaultdict(lambda: PersonRow(user=None))
-    if open_groups is not None:
-        for entry in open_groups:
-            row = rows[entry["owner_id"]]
-            row.open_count += entry["n"]
+    for entry in open_groups or ():
+        row = rows[entry["owner_id"]]
+        row.open_count += entry["n"]
+        if "total" in entry:  # summed only for those who may read amounts
             _add(row.open_amounts, entry["currency"], entry["total"])
     if closed is not None:
         for owner_id, tally in closed.won_by_owner.items():

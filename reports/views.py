@@ -16,6 +16,18 @@ from reports import selectors
 PIPELINE_TARGET = "dashboard-pipeline"
 
 
+def _hidden_note(user: Any) -> str:
+    """What the viewer's role keeps off the deal figures, said once at the top."""
+    money, dates = selectors.shows_money(user), selectors.shows_close_dates(user)
+    if not money and not dates:
+        return "Amounts and expected close dates are hidden by your role."
+    if not money:
+        return "Amounts are hidden by your role."
+    if not dates:
+        return "Expected close dates are hidden by your role."
+    return ""
+
+
 def _pipeline_choice(raw: str, pipelines: list[Pipeline]) -> tuple[Pipeline | None, str]:
     """The pipeline asked for (``?pipeline=<id>``) or the default one, and an error."""
     default = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
@@ -67,6 +79,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     activities = selectors.activity_figure(user=user, period=period) if can["activities"] else None
     ctx.update(
         scope=info,
+        hidden_note=_hidden_note(user) if can["deals"] else "",
         closed=closed,
         conversion=(
             selectors.conversion_figure(user=user, period=period) if can["leads"] else None
