@@ -51,6 +51,7 @@ VERIFIED_AT = "_keel_2fa_at"  # session: when a second factor was last verified 
 NEW_CODES = "_keel_2fa_new_codes"  # session: backup codes just made, shown once
 REG_CHALLENGE = "_keel_webauthn_reg"  # session: the pending WebAuthn challenges
 AUTH_CHALLENGE = "_keel_webauthn_auth"
+LOGIN_CHALLENGE = "_keel_webauthn_login"  # a passkey sign-in, before anyone is signed in
 BACKUP_CODE_COUNT = 10
 CHALLENGE_TTL = 300  # seconds a WebAuthn challenge stays valid
 
@@ -636,6 +637,59 @@ def passkey_authentication_options(request: HttpRequest) -> str:
     )
     _store_challenge(request, AUTH_CHALLENGE, options.challenge)
     return str(options_to_json(options))
+
+
+def passkey_login_options(request: HttpRequest) -> str:
+    """Options for signing in with a passkey alone (no email, no password): the browser
+    offers the passkeys it holds for Keel, and the person must unlock theirs (user
+    verification), so the passkey counts as both factors."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
+    options = generate_authentication_options(
+        rp_id=rp_id(request), user_verification=UserVerificationRequirement.REQUIRED
+    )
+    _store_challenge(request, LOGIN_CHALLENGE, options.challenge)
+    return str(options_to_json(options))
+
+
+def passkey_login(request: HttpRequest, *, credential: Any) -> Passkey:
+    """The passkey behind a sign-in assertion, verified (challenge, origin, signature, user
+    verification, the user handle it was made for); its person must be active. The caller
+    signs them in. Any failure raises one plain message, which tells nothing about whose
+    passkey it was."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import InvalidAuthenticationResponse
+
+    challenge = _take_challenge(request, LOGIN_CHALLENGE)
+    raw_id = credential.get("id") if isinstance(credential, dict) else None
+    handle = ((credential or {}).get("response") or {}).get("userHandle") or ""
+    refused = TwoFactorError("That passkey was not accepted. Sign in with your password.")
+    with transaction.atomic():
+        passkey = (
+            Passkey.objects.select_for_update()
+            .select_related("user")
+            .filter(confirmed=True, credential_id=str(raw_id or ""), user__is_active=True)
+            .first()
+        )
+        if passkey is None or (handle and _b64decode(str(handle)) != _user_handle(passkey.user)):
+            raise refused
+        try:
+            verified = verify_authentication_response(
+                credential=_credential(credential),
+                expected_challenge=challenge,
+                expected_rp_id=rp_id(request),
+                expected_origin=origin(request),
+                credential_public_key=_b64decode(passkey.public_key),
+                credential_current_sign_count=passkey.sign_count,
+                require_user_verification=True,
+            )
+        except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
+            raise refused from error
+        passkey.sign_count = verified.new_sign_count
+        passkey.set_last_used_timestamp(commit=False)
+        passkey.save(update_fields=["sign_count", "last_used_at"])
+    return passkey
 
 
 def passkey_authenticate(request: HttpRequest, *, credential: Any) -> Passkey:

@@ -12,14 +12,16 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import twofactor
+from accounts import audit, twofactor
 from accounts.http import AuthenticatedRequest
 from accounts.twofactor import TwoFactorError, recent_check_required
+from crm.ratelimit import over_rate
 
 
 class CodeForm(forms.Form):
@@ -248,3 +250,55 @@ def passkey_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("accounts:twofactor-setup")
     messages.success(request, f"Passkey “{passkey.name}” removed.")
     return redirect("accounts:twofactor-setup")
+
+
+# ---------------------------------------------------------------- signing in with a passkey
+
+PASSKEY_LOGIN_RATE = (20, 300)  # tries per address per window (seconds)
+
+
+def _login_throttled(request: HttpRequest) -> HttpResponse | None:
+    limit, window = PASSKEY_LOGIN_RATE
+    wait = over_rate(f"passkey-login:{audit.client_of(request).ip}", limit=limit, window=window)
+    if not wait:
+        return None
+    response = JsonResponse({"error": f"Too many tries. Wait {wait} s."}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@login_not_required
+@require_POST
+def passkey_login_options(request: HttpRequest) -> HttpResponse:
+    return _login_throttled(request) or JsonResponse(
+        json.loads(twofactor.passkey_login_options(request))
+    )
+
+
+@login_not_required
+@require_POST
+def passkey_login(request: HttpRequest) -> HttpResponse:
+    """Sign in with a passkey alone: the same sign-in as with a password (allauth's login
+    flow: hooks, signals, session), and the session counts as second-factor verified."""
+    from allauth.account.internal.flows.login import perform_login
+    from allauth.account.models import Login
+
+    throttled = _login_throttled(request)
+    if throttled:
+        return throttled
+    body = _json_body(request)
+    credential = body.get("credential")
+    if not isinstance(credential, dict):
+        return JsonResponse({"error": "No passkey was sent."}, status=400)
+    try:
+        passkey = twofactor.passkey_login(request, credential=credential)
+    except TwoFactorError as error:
+        audit.record("auth.login_failed", changes={"method": "passkey"})
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    user = passkey.user
+    target = twofactor.safe_next(request, str(body.get("next") or ""))
+    response = perform_login(request, Login(user=user, email=user.email, redirect_url=target))
+    if not request.user.is_authenticated:  # refused by a login hook (e.g. deactivated)
+        return JsonResponse({"redirect": getattr(response, "url", reverse("account_login"))})
+    twofactor.mark_verified(request, passkey, method="passkey-login")
+    return JsonResponse({"redirect": getattr(response, "url", target)})

@@ -64,6 +64,8 @@ urlpatterns += [
     ),
     path("accounts/two-factor/passkeys/verify/", tf.passkey_auth, name="passkey-auth"),
     path("accounts/two-factor/passkeys/<int:pk>/remove/", tf.passkey_remove, name="passkey-remove"),
+    path("accounts/passkey-login/options/", tf.passkey_login_options, name="passkey-login-options"),
+    path("accounts/passkey-login/", tf.passkey_login, name="passkey-login"),
 ]
 
 access.declare(
@@ -106,5 +108,7 @@ access.declare(
         "passkey-auth-options": access.LOGIN,
         "passkey-auth": access.LOGIN,
         "passkey-remove": access.LOGIN,
+        "passkey-login-options": access.PUBLIC,
+        "passkey-login": access.PUBLIC,
     },
 )

@@ -526,6 +526,7 @@ def deal_create(
     contact_list = list(contacts)
     _check_contacts(actor, contact_list)
     custom = clean_values("deal", custom)
+    policy.refuse_unwritable(actor, Deal, {"custom": custom})
     now = timezone.now()
     status = status_for(stage)
     deal = Deal(

@@ -283,7 +283,7 @@ def deal_detail_response(
         "history": history,
         "contacts": selectors.deal_contacts(deal=deal, user=user),
         "tags": list(deal.tags.all()),
-        "custom_rows": display_rows("deal", deal.custom),
+        "custom_rows": display_rows("deal", deal.custom, hidden=policy.hidden_fields(user, deal)),
         "panels": records.panels_for(deal, user=user, request=request),
         "can_change": can_change,
         "can_delete": policy.can_delete(user, deal),

@@ -488,6 +488,21 @@ def company_domain(lead: Lead) -> str:
     return domain_from_website(lead.website) or domain_from_email(lead.email)
 
 
+def _carried(actor: Any, model: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The lead's values a conversion copies into a new record: those the actor's role lets
+    them set on that kind of record (a frozen field keeps its default there), custom values
+    included, so that converting is never refused for what the lead happened to hold."""
+    access = policy.field_access(actor, model)
+    carried = {key: value for key, value in values.items() if access.writable(key)}
+    if "custom" in values:
+        carried["custom"] = {
+            key: value
+            for key, value in values["custom"].items()
+            if access.writable(f"custom.{key}")
+        }
+    return carried
+
+
 def _shared_custom(lead: Lead, entity: str) -> dict[str, Any]:
     """The lead's custom values whose key and type also exist on ``entity``."""
     from contacts.models import CustomField
@@ -538,9 +553,12 @@ def _convert_company(
         name=lead.company_name,
         owner=owner,
         domain=company_domain(lead),
-        website=lead.website,
-        custom=_shared_custom(lead, "company"),
         tags=tags,
+        **_carried(
+            actor,
+            "contacts.company",
+            {"website": lead.website, "custom": _shared_custom(lead, "company")},
+        ),
     )
     return created, True
 
@@ -563,12 +581,18 @@ def _convert_contact(
             last_name=lead.last_name,
             owner=owner,
             company=company,
-            title=lead.title,
             email=lead.email,
             phone=lead.phone,
-            description=lead.description,
-            custom=_shared_custom(lead, "contact"),
             tags=tags,
+            **_carried(
+                actor,
+                "contacts.contact",
+                {
+                    "title": lead.title,
+                    "description": lead.description,
+                    "custom": _shared_custom(lead, "contact"),
+                },
+            ),
         )
         return created, True
     _check_visible(actor, contact, "contact")

@@ -395,3 +395,26 @@ def test_editing_keeps_a_frozen_custom_value(label, level, client_for, db):
     assert record.custom == {"contract": "424242.42"}  # neither changed nor lost
     with pytest.raises(ValidationError):
         _update(label, record, holder, custom={"contract": "1.00"})
+
+
+def test_converting_a_lead_carries_only_what_the_role_may_set(db):
+    holder = _holder(
+        {
+            "contacts.contact": {"title": FieldLevel.READ_ONLY, "description": FieldLevel.HIDDEN},
+            "contacts.company": {"website": FieldLevel.READ_ONLY},
+        }
+    )
+    holder.groups.get().permissions.add(Permission.objects.get(codename="convert_lead"))
+    lead = LeadFactory(
+        owner=holder,
+        title="CTO",
+        description="Met at the fair",
+        website="https://acme.example",
+        company_name="Acme",
+    )
+    lead_services.lead_convert(actor=type(holder).objects.get(pk=holder.pk), lead=lead)
+    lead.refresh_from_db()
+    contact, company = lead.converted_contact, lead.converted_company
+    assert (contact.title, contact.description) == ("", "")
+    assert company.website == ""
+    assert company.name == "Acme"

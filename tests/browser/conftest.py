@@ -72,4 +72,4 @@ def sign_in(page, email: str, password: str = "keel-demo") -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()

@@ -110,3 +110,14 @@ def test_add_a_passkey_and_sign_in_with_it(page, demo_people):
         "changes__method", flat=True
     )
     assert "passkey" in list(methods)
+    sign_out(page)
+
+    # The same passkey alone signs in: no email, no password, no challenge.
+    page.goto("/accounts/login/?next=/deals/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page).to_have_url(re.compile(r"/deals/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Deals")
+    methods = AuditEntry.objects.filter(action="auth.twofactor_verified").values_list(
+        "changes__method", flat=True
+    )
+    assert "passkey-login" in list(methods)

@@ -21,6 +21,8 @@ REVIEWED_PUBLIC = {
     "account_reset_password_from_key",  # the link in the reset email
     "account_reset_password_from_key_done",
     "leads:public-form",  # web-to-lead: posted to from customers' sites; token-addressed
+    "accounts:passkey-login-options",  # signing in with a passkey: a challenge, rate-limited
+    "accounts:passkey-login",  # the signed answer; POST only, CSRF-checked, rate-limited
 }
 # Namespaces whose own code guards them (Django admin: staff login).
 SELF_GUARDED = {"admin"}
