@@ -125,7 +125,7 @@ def sharing_panel(
     *, record: models.Model, user: Any, request: HttpRequest | None
 ) -> dict[str, Any] | None:
     """For whoever may share the record: its shares, revoke buttons, a form to add one."""
-    from accounts import sharing
+    from accounts import selectors, sharing
 
     if not sharing.may_share(user, record):
         return None
@@ -135,8 +135,7 @@ def sharing_panel(
         "kind": record._meta.model_name,
         "noun": record._meta.verbose_name,
         "shares": shares,
-        "people": policy.people_choices(),
-        "teams": policy.team_choices(),
+        "choices": selectors.share_choices(),
         "panel_id": f"sharing-{record._meta.model_name}-{record.pk}",
     }
 

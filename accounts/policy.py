@@ -264,11 +264,8 @@ def people_changed(sender: Any, update_fields: Any = None, **kwargs: Any) -> Non
 PEOPLE_NAMES = "people:names"  # crm.reference key: every user's name and email
 
 
-def attach_people(rows: Sequence[Any], *fields: str) -> None:
-    """Point each row's ``fields`` (foreign keys to users, e.g. ``owner``) at a user holding
-    only a name and an email, from the cached list of people, instead of joining the user
-    table into every list query (which cost a tenth of a list page). The users' other
-    columns are deferred: reading one loads it."""
+def people_names() -> dict[int, tuple[str, str]]:
+    """Every user's ``(name, email)`` by id, from the cache (:func:`people_changed`)."""
     from accounts.models import User
 
     def compute() -> dict[int, tuple[str, str]]:
@@ -277,7 +274,22 @@ def attach_people(rows: Sequence[Any], *fields: str) -> None:
             for pk, name, email in User.objects.values_list("pk", "full_name", "email")
         }
 
-    names: dict[int, tuple[str, str]] = reference.value(PEOPLE_NAMES, compute)
+    return reference.value(PEOPLE_NAMES, compute)  # type: ignore[no-any-return]
+
+
+def people_emails() -> dict[str, str]:
+    """Every user's email, lower case, by id as text (the choices' keys)."""
+    return {str(pk): email.lower() for pk, (_, email) in people_names().items()}
+
+
+def attach_people(rows: Sequence[Any], *fields: str) -> None:
+    """Point each row's ``fields`` (foreign keys to users, e.g. ``owner``) at a user holding
+    only a name and an email, from the cached list of people, instead of joining the user
+    table into every list query (which cost a tenth of a list page). The users' other
+    columns are deferred: reading one loads it."""
+    from accounts.models import User
+
+    names = people_names()
     made: dict[int, Any] = {}
     for field in fields:
         descriptor = type(rows[0])._meta.get_field(field) if rows else None

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from accounts import policy
 from accounts.models import Role, Team, User
 from crm.models import Event
 
@@ -157,3 +158,23 @@ def team_candidates(*, team: Team) -> list[User]:
         .only("id", "full_name", "email", "team__name")
         .order_by("full_name")
     )
+
+
+SHARE_CHOICES = 50  # people offered at once in a Sharing box; typing finds the others
+
+
+def share_choices(query: str = "") -> dict[str, list[tuple[str, str]]]:
+    """The people and teams a Sharing box offers: the first :data:`SHARE_CHOICES` by name,
+    or those whose name or email contains ``query`` (from the cached lists)."""
+    needle = query.strip().lower()
+    people = policy.people_choices()
+    teams = policy.team_choices()
+    if needle:
+        emails = policy.people_emails()
+        people = [
+            (pk, name)
+            for pk, name in people
+            if needle in name.lower() or needle in emails.get(pk, "")
+        ]
+        teams = [(pk, name) for pk, name in teams if needle in name.lower()]
+    return {"people": people[:SHARE_CHOICES], "teams": teams, "more": len(people) > SHARE_CHOICES}

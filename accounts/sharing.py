@@ -99,12 +99,18 @@ def shares_of(record: models.Model) -> list[Share]:
             found[("team", team.pk)] = Share(team, level)
     granted = _grants(record)
     shares = [
-        dataclasses.replace(share, by=entry.actor_label, at=entry.at)
+        dataclasses.replace(share, by=_actor_name(entry), at=entry.at)
         if (entry := granted.get(share.key) or granted.get(_label(share.who)))
         else share
         for share in found.values()
     ]
     return sorted(shares, key=lambda s: (s.is_team, str(s.who).lower()))
+
+
+def _actor_name(entry: AuditEntry) -> str:
+    """The sharer's name as people know it now (the audit row keeps their email)."""
+    found = policy.people_names().get(entry.actor_id) if entry.actor_id else None
+    return (found[0] if found and found[0] else "") or entry.actor_label
 
 
 def _label(who: User | Team) -> str:
@@ -124,7 +130,7 @@ def _grants(record: models.Model) -> dict[str, AuditEntry]:
         object_id=str(record.pk),
     ).order_by("-id")[:200]
     found: dict[str, AuditEntry] = {}
-    for entry in rows.only("id", "at", "actor_label", "changes"):
+    for entry in rows.only("id", "at", "actor_id", "actor_label", "changes"):
         for name in (entry.changes.get("key"), entry.changes.get("with")):
             if name:
                 found.setdefault(str(name), entry)
@@ -189,7 +195,7 @@ def share(actor: User, record: models.Model, *, who: User | Team, level: str) ->
         },
     )
     publish("record.shared", actor=actor, payload={**_payload(record, who), "level": level})
-    return Share(who, level, by=entry.actor_label, at=entry.at)
+    return Share(who, level, by=_actor_name(entry), at=entry.at)
 
 
 def _payload(record: models.Model, who: User | Team) -> dict[str, Any]:

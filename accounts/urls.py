@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("records/share/", views.record_share, name="record-share"),
     path("records/unshare/", views.record_unshare, name="record-unshare"),
+    path("records/share/people/", views.record_share_people, name="record-share-people"),
     path("settings/users/<int:pk>/preview/", settings_views.user_preview, name="user-preview"),
     path("accounts/preview/stop/", settings_views.preview_stop, name="preview-stop"),
     path("settings/teams/", settings_views.team_list, name="team-list"),
@@ -90,6 +91,7 @@ access.declare(
         "user-password-reset": access.perm("accounts.change_user"),
         "record-share": access.LOGIN,  # the record's own rules: sharing.may_share
         "record-unshare": access.LOGIN,
+        "record-share-people": access.LOGIN,  # names of active people and teams
         "user-preview": access.perm("accounts.change_user"),
         "preview-stop": access.LOGIN,
         "team-list": access.perm("accounts.change_team"),  # creating needs add_team

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import (
     allowlist,
@@ -228,6 +228,13 @@ def record_share(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "accounts/share_refused.html", ctx, status=400)
     messages.success(request, f"Shared with {who}: {done.level_label.lower()}.")
     return redirect(record.get_absolute_url())
+
+
+@require_GET
+def record_share_people(request: AuthenticatedRequest) -> HttpResponse:
+    """htmx: the options of a Sharing box's "Share with" for what was typed in its finder."""
+    ctx = {"choices": selectors.share_choices(request.GET.get("q", "")[:100])}
+    return render(request, "accounts/_sharing_panel.html#share-options", ctx)
 
 
 @require_POST

@@ -208,10 +208,10 @@ def test_shares_say_who_shared_them_and_when_and_publish_events(client_for, rep,
     lead = LeadFactory(owner=rep)
     sharing.share(rep, lead, who=other_rep, level="edit")
     [share] = sharing.shares_of(lead)
-    assert share.by == rep.email
+    assert share.by == "Riley Rep"
     assert share.at is not None
     page = client_for(rep).get(lead.get_absolute_url()).content.decode()
-    assert f"Shared by {rep.email}" in page
+    assert "Shared by Riley Rep" in page
     sharing.unshare(rep, lead, who=other_rep)
     events = Event.objects.filter(type__startswith="record.").order_by("pk")
     assert [(e.type, e.payload) for e in events] == [
@@ -249,3 +249,18 @@ def test_many_shares_filter_by_a_subquery_with_the_same_rows(rep, other_rep, eme
     assert "IN (SELECT" in str(queryset.query).upper()
     assert set(queryset) == expected
     assert hidden not in set(queryset)
+
+
+def test_the_share_finder_narrows_people_and_teams(client_for, rep, other_rep, emea):
+    client = client_for(rep)
+    page = client.get(LeadFactory(owner=rep).get_absolute_url()).content.decode()
+    assert '<label for="sharing-lead-' in page
+    found = client.get(reverse("accounts:record-share-people"), {"q": "SAM"}).content.decode()
+    assert f'value="user:{other_rep.pk}"' in found
+    assert f'value="user:{rep.pk}"' not in found
+    found = client.get(reverse("accounts:record-share-people"), {"q": "emea"}).content.decode()
+    assert f'value="team:{emea.pk}"' in found
+    found = client.get(reverse("accounts:record-share-people"), {"q": "rep2@"}).content.decode()
+    assert f'value="user:{other_rep.pk}"' in found  # by email too
+    nobody = client.get(reverse("accounts:record-share-people"), {"q": "zzz"}).content.decode()
+    assert "Nobody matches" in nobody

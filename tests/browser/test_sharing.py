@@ -27,6 +27,8 @@ def test_share_a_deal_then_revoke(page, chromium, live_server, demo_people):
     page.goto(url)
     panel = page.get_by_role("region", name="Sharing")
     expect(panel).to_contain_text("Not shared")
+    panel.get_by_label("Find a person or team").fill("sam")
+    expect(panel.get_by_label("Share with").locator("option")).to_have_text(["Sam Second"])
     panel.get_by_label("Share with").select_option(label="Sam Second")
     panel.get_by_label("Access").select_option(label="Can edit")
     panel.get_by_role("button", name="Share").click()
@@ -34,6 +36,7 @@ def test_share_a_deal_then_revoke(page, chromium, live_server, demo_people):
     shared = page.get_by_role("list", name="Shared with")
     expect(shared).to_contain_text("Sam Second")
     expect(shared).to_contain_text("Can edit")
+    expect(shared).to_contain_text("Shared by Riley Rep")
 
     assert other.goto(url).status == 200
     expect(other.get_by_role("heading", name="Harbor expansion", level=1)).to_be_visible()

@@ -70,6 +70,7 @@ EXPECTED: dict[str, str] = {
     "accounts:profile": "200 200 200 200 200 200 302",
     "accounts:record-share": "405 405 405 405 405 405 302",
     "accounts:record-unshare": "405 405 405 405 405 405 302",
+    "accounts:record-share-people": "200 200 200 200 200 200 302",
     "accounts:role-create": "200 403 403 403 403 403 302",
     "accounts:role-delete": "200 403 403 403 403 403 302",
     "accounts:role-detail": "200 403 403 403 403 403 302",
