@@ -163,7 +163,7 @@ def team_candidates(*, team: Team) -> list[User]:
 SHARE_CHOICES = 50  # people offered at once in a Sharing box; typing finds the others
 
 
-def share_choices(query: str = "") -> dict[str, list[tuple[str, str]]]:
+def share_choices(query: str = "") -> dict[str, Any]:
     """The people and teams a Sharing box offers: the first :data:`SHARE_CHOICES` by name,
     or those whose name or email contains ``query`` (from the cached lists)."""
     needle = query.strip().lower()
