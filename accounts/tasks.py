@@ -1,9 +1,21 @@
 """Background jobs of accounts."""
 
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
 
 from accounts import audit
+
+# A task that sends one mail: retried with backoff and jitter while the mail server fails.
+MAIL_TASK: dict[str, Any] = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "time_limit": 60,
+    "soft_time_limit": 50,
+}
 
 
 @shared_task(time_limit=600, soft_time_limit=540)
@@ -14,14 +26,7 @@ def purge_audit_log_task() -> int:
     return audit.purge(older_than_days=days) if days else 0
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    time_limit=60,
-    soft_time_limit=50,
-)
+@shared_task(**MAIL_TASK)
 def send_set_password_mail_task(user_id: int, base_url: str, kind: str) -> bool:
     """Email a person a link to choose their password: an invitation for a new user, a
     reset an admin asked for. Gone or deactivated users get nothing."""
@@ -43,14 +48,7 @@ def user_records_follow_team_task(user_id: int) -> int:
     return user_records_follow_team(user_id=user_id)
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    time_limit=60,
-    soft_time_limit=50,
-)
+@shared_task(**MAIL_TASK)
 def send_security_notice_task(entry_id: int, base_url: str = "") -> bool:
     """Email the person whose account the audit row ``entry_id`` is about (accounts.notices).
     Sent once per row, however often the task runs; deactivated users get nothing."""

@@ -658,73 +658,75 @@ def passkey_login(request: HttpRequest, *, credential: Any) -> Passkey:
     verification, the user handle it was made for); its person must be active. The caller
     signs them in. Any failure raises one plain message, which tells nothing about whose
     passkey it was."""
-    from webauthn import verify_authentication_response
-    from webauthn.helpers.exceptions import InvalidAuthenticationResponse
-
     challenge = _take_challenge(request, LOGIN_CHALLENGE)
-    raw_id = credential.get("id") if isinstance(credential, dict) else None
     handle = ((credential or {}).get("response") or {}).get("userHandle") or ""
     refused = TwoFactorError("That passkey was not accepted. Sign in with your password.")
     with transaction.atomic():
-        passkey = (
-            Passkey.objects.select_for_update()
-            .select_related("user")
-            .filter(confirmed=True, credential_id=str(raw_id or ""), user__is_active=True)
-            .first()
-        )
+        passkey = _locked_passkey(credential, user__is_active=True)
         if passkey is None or (handle and _b64decode(str(handle)) != _user_handle(passkey.user)):
             raise refused
         try:
-            verified = verify_authentication_response(
-                credential=_credential(credential),
-                expected_challenge=challenge,
-                expected_rp_id=rp_id(request),
-                expected_origin=origin(request),
-                credential_public_key=_b64decode(passkey.public_key),
-                credential_current_sign_count=passkey.sign_count,
-                require_user_verification=True,
-            )
-        except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
+            _verify_assertion(request, passkey, credential, challenge, user_verified=True)
+        except TwoFactorError as error:
             raise refused from error
-        passkey.sign_count = verified.new_sign_count
-        passkey.set_last_used_timestamp(commit=False)
-        passkey.save(update_fields=["sign_count", "last_used_at"])
     return passkey
+
+
+def _locked_passkey(credential: Any, **lookup: Any) -> Passkey | None:
+    """The confirmed passkey an assertion names (its row locked), among ``lookup``."""
+    raw_id = credential.get("id") if isinstance(credential, dict) else None
+    return (
+        Passkey.objects.select_for_update()
+        .select_related("user")
+        .filter(confirmed=True, credential_id=str(raw_id or ""), **lookup)
+        .first()
+    )
+
+
+def _verify_assertion(
+    request: HttpRequest,
+    passkey: Passkey,
+    credential: Any,
+    challenge: bytes,
+    *,
+    user_verified: bool,
+) -> None:
+    """Check an assertion against ``passkey`` (origin, challenge, signature, counter; with
+    ``user_verified``, that the person unlocked it) and move its counter on."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import InvalidAuthenticationResponse
+
+    try:
+        verified = verify_authentication_response(
+            credential=_credential(credential),
+            expected_challenge=challenge,
+            expected_rp_id=rp_id(request),
+            expected_origin=origin(request),
+            credential_public_key=_b64decode(passkey.public_key),
+            credential_current_sign_count=passkey.sign_count,
+            require_user_verification=user_verified,
+        )
+    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
+        raise TwoFactorError(f"The passkey could not be verified: {error}") from error
+    passkey.sign_count = verified.new_sign_count
+    passkey.set_last_used_timestamp(commit=False)
+    passkey.save(update_fields=["sign_count", "last_used_at"])
 
 
 def passkey_authenticate(request: HttpRequest, *, credential: Any) -> Passkey:
     """Verify an assertion from one of the user's passkeys: the session is verified."""
-    from webauthn import verify_authentication_response
-    from webauthn.helpers.exceptions import InvalidAuthenticationResponse
-
     user = request.user
     challenge = _take_challenge(request, AUTH_CHALLENGE)
-    raw_id = credential.get("id") if isinstance(credential, dict) else None
     problem = ""
     with transaction.atomic():
-        passkey = (
-            Passkey.objects.select_for_update()
-            .filter(user=user, confirmed=True, credential_id=str(raw_id or ""))
-            .first()
-        )
+        passkey = _locked_passkey(credential, user=user)
         if passkey is None:
             problem = "That passkey is not registered for your account."
         else:
             try:
-                verified = verify_authentication_response(
-                    credential=_credential(credential),
-                    expected_challenge=challenge,
-                    expected_rp_id=rp_id(request),
-                    expected_origin=origin(request),
-                    credential_public_key=_b64decode(passkey.public_key),
-                    credential_current_sign_count=passkey.sign_count,
-                )
-            except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as error:
-                problem = f"The passkey could not be verified: {error}"
-            else:
-                passkey.sign_count = verified.new_sign_count
-                passkey.set_last_used_timestamp(commit=False)
-                passkey.save(update_fields=["sign_count", "last_used_at"])
+                _verify_assertion(request, passkey, credential, challenge, user_verified=False)
+            except TwoFactorError as error:
+                problem = " ".join(error.messages)
     if problem or passkey is None:
         _count_failure(user, "passkey")  # outside the transaction: the row must stay
         raise TwoFactorError(problem)
