@@ -350,6 +350,8 @@ class Explanation:
     can_change: bool
     can_delete: bool
     reasons: list[str]
+    hidden_fields: tuple[str, ...] = ()  # labels of the fields the person's roles hide
+    read_only_fields: tuple[str, ...] = ()
 
 
 def _roles_of(user: Any, label: str) -> list[tuple[str, Scope]]:
@@ -405,7 +407,27 @@ def explain(user: Any, obj: OwnedRecord) -> Explanation:
             f"{user} may not delete it: that needs the delete permission and the record "
             "in the role's scope."
         )
-    return Explanation(view, change, delete, reasons)
+    hidden, read_only = _field_labels(user, obj)
+    if view and hidden:
+        reasons.append(f"Their roles hide these fields from them: {', '.join(hidden)}.")
+    if view and read_only:
+        reasons.append(f"They may read but not change: {', '.join(read_only)}.")
+    return Explanation(view, change, delete, reasons, hidden, read_only)
+
+
+def _field_labels(user: Any, obj: models.Model) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The labels of the restrictable fields ``user`` may not read, and may only read."""
+    from accounts import rbac
+
+    entity = rbac.entity_for(type(obj))
+    access = field_access(user, obj)
+    if entity is None or not access.restricted:
+        return (), ()
+    names = entity.field_choices()
+    return (
+        tuple(label for name, label in names if not access.readable(name)),
+        tuple(label for name, label in names if access.readable(name) and not access.writable(name)),
+    )
 
 
 def _share_reason(user: Any, obj: models.Model) -> str:

@@ -92,3 +92,19 @@ def test_only_admins_may_ask_and_bad_questions_are_refused(client_for, admin_use
     assert admin.get(URL, {**query, "user": 999999}).status_code == 400
     assert admin.get(URL, {**query, "id": 999999}).status_code == 404
     assert Lead.objects.count() == 1
+
+
+def test_the_explanation_names_the_fields_the_roles_hide_or_freeze(rep, admin_user):
+    from accounts.models import Role
+    from tests.deals.factories import DealFactory
+
+    rep_role = Role.objects.get(slug="sales_rep")
+    rep_role.field_levels = {"deals.deal": {"amount": "hidden", "description": "read_only"}}
+    rep_role.save()
+    deal = DealFactory(owner=rep)
+    explanation = policy.explain(type(rep).objects.get(pk=rep.pk), deal)
+    assert explanation.hidden_fields == ("Amount",)
+    assert explanation.read_only_fields == ("Notes",)
+    assert "Their roles hide these fields from them: Amount." in explanation.reasons
+    assert "They may read but not change: Notes." in explanation.reasons
+    assert policy.explain(admin_user, deal).hidden_fields == ()
