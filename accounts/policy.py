@@ -408,11 +408,18 @@ def explain(user: Any, obj: OwnedRecord) -> Explanation:
             "in the role's scope."
         )
     hidden, read_only = _field_labels(user, obj)
-    if view and hidden:
-        reasons.append(f"Their roles hide these fields from them: {', '.join(hidden)}.")
-    if view and read_only:
-        reasons.append(f"They may read but not change: {', '.join(read_only)}.")
+    if view:
+        reasons += _field_reasons(hidden, read_only)
     return Explanation(view, change, delete, reasons, hidden, read_only)
+
+
+def _field_reasons(hidden: tuple[str, ...], read_only: tuple[str, ...]) -> list[str]:
+    reasons = []
+    if hidden:
+        reasons.append(f"Their roles hide these fields from them: {', '.join(hidden)}.")
+    if read_only:
+        reasons.append(f"They may read but not change: {', '.join(read_only)}.")
+    return reasons
 
 
 def _field_labels(user: Any, obj: models.Model) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -424,10 +431,9 @@ def _field_labels(user: Any, obj: models.Model) -> tuple[tuple[str, ...], tuple[
     if entity is None or not access.restricted:
         return (), ()
     names = entity.field_choices()
-    return (
-        tuple(label for name, label in names if not access.readable(name)),
-        tuple(label for name, label in names if access.readable(name) and not access.writable(name)),
-    )
+    hidden = tuple(label for name, label in names if not access.readable(name))
+    frozen = tuple(label for name, label in names if name in access.read_only)
+    return hidden, frozen
 
 
 def _share_reason(user: Any, obj: models.Model) -> str:
