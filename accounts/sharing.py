@@ -162,7 +162,7 @@ def _check_sharer(actor: User, record: models.Model) -> None:
 @transaction.atomic
 def share(actor: User, record: models.Model, *, who: User | Team, level: str) -> Share:
     """Share ``record`` with a person or a team, to view or edit; sharing again changes the
-    level. Audited as ``share.granted``."""
+    level (at the same level it changes nothing). Audited as ``share.granted``."""
     _check_sharer(actor, record)
     if level not in LEVELS:
         raise ValidationError({"level": "Choose view or edit."})
@@ -181,7 +181,10 @@ def share(actor: User, record: models.Model, *, who: User | Team, level: str) ->
     else:
         target = {"user": who}
         table = user_table
-    before = next((s.level for s in shares_of(record) if s.who == who), None)
+    current = next((s for s in shares_of(record) if s.who == who), None)
+    before = current.level if current else None
+    if current is not None and before == level:
+        return current  # shared so already: nothing changes, nothing to record or tell
     table.objects.filter(content_object=record, **target).delete()
     table.objects.create(content_object=record, permission=_permission(record, level), **target)
     entry = audit.record(

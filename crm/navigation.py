@@ -1,13 +1,15 @@
-"""The sidebar: apps register their entries in ``AppConfig.ready()``.
+"""The sidebar and the top bar: apps register their entries in ``AppConfig.ready()``.
 
 Only entries the user may open are shown (the same permission as the page's access rule).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
 from django.urls import reverse
 
 
@@ -54,3 +56,32 @@ def sidebar_for(user: Any, path: str) -> list[dict[str, Any]]:
         if links:
             sections.append({"key": key, "title": title, "links": links})
     return sections
+
+
+# ---------------------------------------------------------------- the top bar
+
+
+@dataclass(frozen=True)
+class TopbarItem:
+    """Something a reactor app puts in the top bar, before the user menu (the
+    notification bell): a template included with ``context(request)`` as ``item``."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any]]
+    order: int = 100
+
+
+_topbar: dict[str, TopbarItem] = {}
+
+
+def register_topbar(item: TopbarItem) -> None:
+    _topbar[item.key] = item
+
+
+def topbar_for(request: HttpRequest) -> list[dict[str, Any]]:
+    """The top bar's items for a signed-in request: template and context of each."""
+    return [
+        {"template": item.template, "data": item.context(request)}
+        for item in sorted(_topbar.values(), key=lambda i: (i.order, i.key))
+    ]

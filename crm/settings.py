@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "activities",
     # Reactors.
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [

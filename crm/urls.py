@@ -73,6 +73,7 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("activities.urls")),
     path("", include("reports.urls")),
+    path("", include("notifications.urls")),
     path("", include((crm_patterns, "crm"))),
     path("accounts/", include(account_patterns)),
     path("admin/", admin.site.urls),

@@ -71,6 +71,12 @@ EXPECTED: dict[str, str] = {
     "accounts:record-share": "405 405 405 405 405 405 302",
     "accounts:record-unshare": "405 405 405 405 405 405 302",
     "accounts:record-share-people": "200 200 200 200 200 200 302",
+    "notifications:list": "200 200 200 200 200 200 302",
+    "notifications:menu": "200 200 200 200 200 200 302",
+    "notifications:since": "400 400 400 400 400 400 302",  # needs ?after=<id>
+    "notifications:read-all": "405 405 405 405 405 405 302",
+    "notifications:open": "405 405 405 405 405 405 302",
+    "notifications:read": "405 405 405 405 405 405 302",
     "accounts:role-create": "200 403 403 403 403 403 302",
     "accounts:role-delete": "200 403 403 403 403 403 302",
     "accounts:role-detail": "200 403 403 403 403 403 302",

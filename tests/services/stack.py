@@ -144,10 +144,22 @@ class Stack:
 
 
 @contextlib.contextmanager
-def keel_stack(log_dir: Path, *, extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+def keel_stack(
+    log_dir: Path, *, extra_env: dict[str, str] | None = None, pages: bool = False
+) -> Iterator[Stack]:
+    """``pages``: a browser will load pages, so the static files are collected first (the
+    servers run with DEBUG off, which serves them from the manifest, as in production)."""
     port = free_port()
     stack = Stack(url=f"http://127.0.0.1:{port}", port=port, log_dir=log_dir)
     env = base_env(**(extra_env or {}))
+    if pages:
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+        )
     try:
         if settings.EMBEDDED_REDIS:
             env["CRM_VAR_DIR"] = str(log_dir / "var")
