@@ -21,9 +21,7 @@ def test_the_demo_rep_finds_what_the_manager_did_for_them():
     seed_leads()
     seed_notifications()
     kinds = set(
-        Notification.objects.filter(recipient__email="rep@keel.test").values_list(
-            "kind", flat=True
-        )
+        Notification.objects.filter(recipient__email="rep@keel.test").values_list("kind", flat=True)
     )
     assert kinds == {"lead.assigned", "deal.stage_changed", "task.assigned"}
     assert all(
