@@ -8,6 +8,7 @@ EVENT_LABELS = (
     ("task.updated", "Task edited"),
     ("task.assigned", "Task assigned"),
     ("task.due", "Task due"),
+    ("task.reminder", "Task reminder"),
     ("task.completed", "Task completed"),
     ("task.reopened", "Task reopened"),
     ("task.deleted", "Task deleted"),

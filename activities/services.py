@@ -623,24 +623,40 @@ def tasks_publish_due(*, now: datetime | None = None, batch_size: int = 500) -> 
     transaction as its event, so two beats running at once (or a retried one) publish it
     once. Reads the partial index ``task_due_open_idx``. Returns how many were published.
     """
+    return _publish_once("task.due", "due_at", "due_notified_at", now=now, batch_size=batch_size)
+
+
+def tasks_publish_reminders(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Publish ``task.reminder`` once for each open task whose reminder time has come, the
+    same way (claimed on ``reminder_sent_at``; the partial index ``task_reminder_due_idx``)."""
+    return _publish_once(
+        "task.reminder", "reminder_at", "reminder_sent_at", now=now, batch_size=batch_size
+    )
+
+
+def _publish_once(
+    event_type: str, moment: str, claim: str, *, now: datetime | None, batch_size: int
+) -> int:
+    """Publish ``event_type`` for each open task whose ``moment`` has passed and whose
+    ``claim`` column is empty, setting it by compare-and-set in the event's transaction."""
     now = now or timezone.now()
     published = 0
     while True:
         candidates = list(
             Task.objects.filter(
-                due_notified_at__isnull=True, completed_at__isnull=True, due_at__lte=now
+                **{f"{claim}__isnull": True, f"{moment}__lte": now}, completed_at__isnull=True
             )
-            .order_by("due_at")
-            .values_list("pk", "owner_id", "due_at")[:batch_size]
+            .order_by(moment)
+            .values_list("pk", "owner_id", moment, "due_at")[:batch_size]
         )
-        for pk, owner_id, due_at in candidates:
+        for pk, owner_id, _at, due_at in candidates:
             with transaction.atomic():
                 claimed = Task.objects.filter(
-                    pk=pk, due_notified_at__isnull=True, completed_at__isnull=True
-                ).update(due_notified_at=now)
+                    pk=pk, completed_at__isnull=True, **{f"{claim}__isnull": True}
+                ).update(**{claim: now})
                 if claimed:
                     publish(
-                        "task.due",
+                        event_type,
                         payload={
                             "task_id": pk,
                             "owner_id": owner_id,

@@ -20,3 +20,17 @@ def tasks_publish_due_task() -> int:
     """Beat, every minute: publish ``task.due`` for tasks whose due time has passed. Two
     overlapping runs publish each task once (compare-and-set claim per task)."""
     return services.tasks_publish_due()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def tasks_publish_reminders_task() -> int:
+    """Beat, every minute: publish ``task.reminder`` for tasks whose reminder time has come,
+    once each however many beats overlap."""
+    return services.tasks_publish_reminders()

@@ -404,6 +404,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activities.tasks.tasks_publish_due_task",
         "schedule": float(env_int("CRM_TASK_DUE_SWEEP_SECONDS", 60, min_value=5)),
     },
+    # Publishes task.reminder once per task whose reminder time has come (same claim).
+    "activities.publish-task-reminders": {
+        "task": "activities.tasks.tasks_publish_reminders_task",
+        "schedule": float(env_int("CRM_TASK_DUE_SWEEP_SECONDS", 60, min_value=5)),
+    },
 }
 CELERY_TIMEZONE = "UTC"
 # The worker and beat log through Django's LOGGING (JSON with request ids in production).

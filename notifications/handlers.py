@@ -83,10 +83,11 @@ def closed(event: Event) -> None:
     _tell(event, _person(deal.owner_id), deal, event.type, title)  # type: ignore[attr-defined]
 
 
-@handles("task.due")
+@handles("task.due", "task.reminder")
 def task_due(event: Event) -> None:
     task = _record("activities.task", event.payload.get("task_id"))
-    _tell(event, _person(event.payload.get("owner_id")), task, "task.due", f"Due now: {task}")
+    words = "Due now" if event.type == "task.due" else "Reminder"
+    _tell(event, _person(event.payload.get("owner_id")), task, event.type, f"{words}: {task}")
 
 
 @handles("record.shared")

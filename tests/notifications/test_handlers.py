@@ -132,3 +132,48 @@ def test_a_second_delivery_of_the_same_event_adds_nothing(run, manager, rep):
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.PENDING)
     delivery_run_task.apply(args=[delivery.pk])
     assert len(inbox(rep)) == 1
+
+
+def test_a_reminder_fires_once_however_many_beats_run(run, rep):
+    soon = timezone.now() - timedelta(seconds=5)
+    task = TaskFactory(
+        owner=rep, title="Call back", due_at=timezone.now() + timedelta(hours=1), reminder_at=soon
+    )
+    assert run(activity_services.tasks_publish_reminders) == 1
+    assert run(activity_services.tasks_publish_reminders) == 0  # a second beat: claimed
+    assert inbox(rep) == [("task.reminder", "Reminder: Call back")]
+    task.refresh_from_db()
+    assert task.reminder_sent_at is not None
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_at_once_publish_each_reminder_once(standard_roles):
+    import threading
+
+    from django.db import connection
+
+    from crm.models import Event
+    from tests.accounts.factories import UserFactory
+
+    owner = UserFactory(role="sales_rep")
+    past = timezone.now() - timedelta(seconds=5)
+    for n in range(40):
+        TaskFactory(owner=owner, title=f"Call {n}", reminder_at=past)
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def beat() -> None:
+        start.wait()
+        try:
+            counts.append(activity_services.tasks_publish_reminders(batch_size=7))
+        finally:
+            connection.close()
+
+    beats = [threading.Thread(target=beat) for _ in range(2)]
+    for thread in beats:
+        thread.start()
+    for thread in beats:
+        thread.join()
+    assert sum(counts) == 40
+    assert Event.objects.filter(type="task.reminder").count() == 40
