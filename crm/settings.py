@@ -344,6 +344,10 @@ CONTENT_SECURITY_POLICY = {
 # for the worker inside `manage.py serve`), polled every 50 ms (STACK-NOTES trap 1).
 BROKER_DIR = VAR_DIR / "broker"
 if EMBEDDED_REDIS:
+    # Made here, not only by `serve`: `seed_demo` and other commands enqueue before the
+    # server has ever run on a fresh machine.
+    for _folder in ("queue", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
