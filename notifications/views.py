@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -110,7 +112,11 @@ def notification_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.mark_read(user=request.user, notification=notification)
     notification.refresh_from_db()
     if getattr(request, "htmx", False):
-        return render(request, "notifications/_item.html", {"item": notification})
+        response = render(request, "notifications/_item.html", {"item": notification})
+        # The bell on this page counts one less at once (notifications.js listens).
+        unread = services.unread_count(request.user)
+        response["HX-Trigger"] = json.dumps({"notification-count": {"unread": unread}})
+        return response
     return redirect(request.POST.get("back") or "notifications:list")
 
 

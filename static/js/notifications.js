@@ -63,6 +63,31 @@
   }
 
   bell.addEventListener("toggle", () => { if (bell.open && !loaded) load(); });
+  // Marking one read here (htmx) says the new count in an HX-Trigger event.
+  document.body.addEventListener("notification-count", (event) => setCount(event.detail.unread));
+
+  // The notifications page offers to turn the system's notifications on (the browser asks).
+  const desktopBox = document.querySelector("[data-desktop-notifications]");
+  function showDesktopState() {
+    if (!desktopBox || !("Notification" in window)) return;
+    desktopBox.hidden = false;
+    const state = desktopBox.querySelector("[data-desktop-state]");
+    const button = desktopBox.querySelector("[data-desktop-enable]");
+    if (Notification.permission === "granted") {
+      state.textContent = "On: when a notification arrives while Keel's tab is in the background, your system shows it.";
+      button.hidden = true;
+    } else if (Notification.permission === "denied") {
+      state.textContent = "Blocked in this browser's site settings: allow notifications for this site there to turn them on.";
+      button.hidden = true;
+    }
+  }
+  if (desktopBox) {
+    showDesktopState();
+    desktopBox.querySelector("[data-desktop-enable]").addEventListener("click", async () => {
+      try { await Notification.requestPermission(); } catch (error) { /* older browsers */ }
+      showDesktopState();
+    });
+  }
 
   document.addEventListener("keel:live", (event) => {
     const message = event.detail || {};

@@ -110,6 +110,7 @@ def test_mark_one_and_all_read(client_for, rep):
     swapped = client.post(reverse("notifications:read", args=[one.pk]), HTTP_HX_REQUEST="true")
     assert swapped.status_code == 200
     assert "is-unread" not in swapped.content.decode()
+    assert swapped["HX-Trigger"] == '{"notification-count": {"unread": 2}}'
     assert services.unread_count(rep) == 2
     assert client.post(reverse("notifications:read-all")).status_code == 302
     assert services.unread_count(rep) == 0
