@@ -39,6 +39,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was emailed (claimed once by the mail task)."
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -64,3 +67,23 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class Preference(models.Model):
+    """How one person wants one kind of notification: in Keel (the bell), by email. A kind
+    without a row has its defaults (``notifications.types``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=50)
+    in_app = models.BooleanField("in Keel", default=True)
+    email = models.BooleanField("by email", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from crm import realtime
-from notifications.models import Notification
+from notifications.models import Notification, Preference
 
 UNREAD_TIMEOUT = 3600  # seconds; every change writes the key again
 
@@ -74,12 +74,17 @@ def notify(
         return None
     if actor is not None and getattr(actor, "pk", None) == recipient.pk:
         return None
+    in_app, email = channels(recipient, kind)
+    if not (in_app or email):
+        return None
     values = {
         "title": title[:300],
         "actor": actor if getattr(actor, "pk", None) else None,
         "url": url or (record.get_absolute_url() if record is not None else ""),  # type: ignore[attr-defined]
         "record_type": record._meta.label_lower if record is not None else "",
         "record_id": record.pk if record is not None else None,
+        # Off in Keel but on by email: kept (the mail links to it), already read, not pushed.
+        "read_at": None if in_app else timezone.now(),
     }
     try:
         with transaction.atomic():
@@ -96,8 +101,89 @@ def notify(
         return None
     if created:
         cache_forget(recipient.pk)
-        transaction.on_commit(lambda: _push(notification))
+        if in_app:
+            transaction.on_commit(lambda: _push(notification))
+        if email:
+            transaction.on_commit(lambda: _queue_email(notification.pk))
     return notification if created else None
+
+
+def channels(user: Any, kind: str) -> tuple[bool, bool]:
+    """(in Keel, by email) for ``user`` and ``kind``: their preference, else the default."""
+    from notifications import types
+
+    found = Preference.objects.filter(user=user, kind=kind).values_list("in_app", "email").first()
+    return found or (True, types.kind_for(kind).email)
+
+
+def preferences(user: Any) -> list[dict[str, Any]]:
+    """Every kind with the user's two channels, for the preferences page (one query)."""
+    from notifications import types
+
+    chosen = {
+        kind: (in_app, email)
+        for kind, in_app, email in Preference.objects.filter(user=user).values_list(
+            "kind", "in_app", "email"
+        )
+    }
+    return [
+        {
+            "kind": k,
+            "in_app": chosen.get(k.key, (True, k.email))[0],
+            "email": chosen.get(k.key, (True, k.email))[1],
+        }
+        for k in types.kinds()
+    ]
+
+
+@transaction.atomic
+def preferences_save(*, user: Any, choices: dict[str, tuple[bool, bool]]) -> None:
+    """Store the user's channels per kind (only kinds that exist)."""
+    from notifications import types
+
+    known = {k.key for k in types.kinds()}
+    for kind, (in_app, email) in choices.items():
+        if kind in known:
+            Preference.objects.update_or_create(
+                user=user, kind=kind, defaults={"in_app": in_app, "email": email}
+            )
+
+
+def _queue_email(notification_id: int) -> None:
+    from notifications.tasks import email_notification_task
+
+    email_notification_task.delay(notification_id)
+
+
+def email_notification(notification_id: int) -> bool:
+    """Email one notification to its person, once: claimed by compare-and-set on
+    ``emailed_at`` (a retried or duplicated task sends nothing more)."""
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+    from django.core.mail import send_mail
+
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    person = notification.recipient
+    if not person.is_active or not person.email:
+        return False
+    base = f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{Site.objects.get_current().domain}"
+    context = {"item": notification, "person": person, "base_url": base}
+    try:
+        send_mail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}"[:200],
+            message=render_to_string("notifications/email.txt", context),
+            from_email=None,
+            recipient_list=[person.email],
+        )
+    except OSError:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)  # retry
+        raise
+    return True
 
 
 def _push(notification: Notification) -> None:

@@ -15,6 +15,7 @@ class Kind:
     label: str  # "Lead assigned to you"
     icon: str = "bell"  # a Lucide icon id
     order: int = 100
+    email: bool = False  # emailed unless the person turns it off (preferences)
 
 
 _kinds: dict[str, Kind] = {}
@@ -33,15 +34,15 @@ def kind_for(key: str) -> Kind:
 
 
 for _kind in (
-    Kind("lead.assigned", "Lead assigned to you", "target", 10),
-    Kind("deal.assigned", "Deal assigned to you", "handshake", 20),
+    Kind("lead.assigned", "Lead assigned to you", "target", 10, email=True),
+    Kind("deal.assigned", "Deal assigned to you", "handshake", 20, email=True),
     Kind("deal.stage_changed", "Your deal moved", "workflow", 30),
     Kind("deal.won", "Your deal was won", "trophy", 31),
     Kind("deal.lost", "Your deal was lost", "circle-x", 32),
-    Kind("task.assigned", "Task assigned to you", "list-checks", 40),
-    Kind("task.reminder", "Task reminder", "alarm-clock", 41),
+    Kind("task.assigned", "Task assigned to you", "list-checks", 40, email=True),
+    Kind("task.reminder", "Task reminder", "alarm-clock", 41, email=True),
     Kind("task.due", "Task due", "clock", 42),
-    Kind("record.shared", "Shared with you", "share-2", 50),
-    Kind("ticket.assigned", "Support ticket for you", "life-buoy", 60),
+    Kind("record.shared", "Shared with you", "share-2", 50, email=True),
+    Kind("ticket.assigned", "Support ticket for you", "life-buoy", 60, email=True),
 ):
     register(_kind)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/menu/", views.notification_menu, name="menu"),
     path("notifications/since/", views.notification_since, name="since"),
     path("notifications/read-all/", views.notification_read_all, name="read-all"),
+    path("notifications/preferences/", views.notification_preferences, name="preferences"),
     path("notifications/<int:pk>/open/", views.notification_open, name="open"),
     path("notifications/<int:pk>/read/", views.notification_read, name="read"),
 ]
@@ -24,5 +25,6 @@ access.declare(
         "read-all": access.LOGIN,
         "open": access.LOGIN,  # another user's notification answers 404
         "read": access.LOGIN,
+        "preferences": access.LOGIN,  # one's own
     },
 )

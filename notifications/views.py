@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from notifications import services, types
@@ -124,3 +125,21 @@ def notification_read(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: AuthenticatedRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
     return redirect("notifications:list")
+
+
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: AuthenticatedRequest) -> HttpResponse:
+    """Per kind of notification: in Keel (the bell) and by email, on or off."""
+    rows = services.preferences(request.user)
+    if request.method == "POST":
+        choices = {
+            row["kind"].key: (
+                request.POST.get(f"in_app:{row['kind'].key}") == "on",
+                request.POST.get(f"email:{row['kind'].key}") == "on",
+            )
+            for row in rows
+        }
+        services.preferences_save(user=request.user, choices=choices)
+        messages.success(request, "Notification preferences saved.")
+        return redirect("notifications:preferences")
+    return render(request, "notifications/preferences.html", {"rows": rows})

@@ -77,6 +77,7 @@ EXPECTED: dict[str, str] = {
     "notifications:read-all": "405 405 405 405 405 405 302",
     "notifications:open": "405 405 405 405 405 405 302",
     "notifications:read": "405 405 405 405 405 405 302",
+    "notifications:preferences": "200 200 200 200 200 200 302",
     "accounts:role-create": "200 403 403 403 403 403 302",
     "accounts:role-delete": "200 403 403 403 403 403 302",
     "accounts:role-detail": "200 403 403 403 403 403 302",
