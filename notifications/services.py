@@ -126,14 +126,11 @@ def preferences(user: Any) -> list[dict[str, Any]]:
             "kind", "in_app", "email"
         )
     }
-    return [
-        {
-            "kind": k,
-            "in_app": chosen.get(k.key, (True, k.email))[0],
-            "email": chosen.get(k.key, (True, k.email))[1],
-        }
-        for k in types.kinds()
-    ]
+    rows = []
+    for kind in types.kinds():
+        in_app, email = chosen.get(kind.key, (True, kind.email))
+        rows.append({"kind": kind, "in_app": in_app, "email": email})
+    return rows
 
 
 @transaction.atomic
@@ -228,9 +225,3 @@ def _push_count(user: Any) -> None:
             user.pk, kind="notification-count", data={"unread": unread_count(user)}
         )
     )
-
-
-def since(user: Any, after: int, *, limit: int = 50) -> list[Notification]:
-    """The user's notifications newer than id ``after`` (a page catching up), oldest first."""
-    rows = Notification.objects.filter(recipient=user, pk__gt=after).order_by("pk")[:limit]
-    return list(rows.select_related("actor"))

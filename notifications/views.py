@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
-from notifications import services, types
+from notifications import selectors, services, types
 from notifications.models import Notification
 
 PAGE_SIZE = 50
@@ -21,7 +21,7 @@ MENU_SIZE = 8
 
 def _mine(request: AuthenticatedRequest, pk: int) -> Notification:
     """The user's own notification; anyone else's answers 404."""
-    found = Notification.objects.filter(pk=pk, recipient=request.user).first()
+    found = selectors.mine(request.user, pk)
     if found is None:
         raise Http404("No such notification.")
     return found
@@ -31,22 +31,18 @@ def _mine(request: AuthenticatedRequest, pk: int) -> Notification:
 def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     """All of the user's notifications, newest first, 50 a page by id (``?before=``),
     filtered to the unread ones (``?show=unread``) or one kind (``?kind=``)."""
-    rows = Notification.objects.filter(recipient=request.user).select_related("actor")
     show = request.GET.get("show", "")
     kind = request.GET.get("kind", "")
+    before = request.GET.get("before", "")
     known = {k.key for k in types.kinds()}
     if show not in ("", "unread") or (kind and kind not in known):
         return HttpResponseBadRequest("Choose a filter from the lists.")
-    if show == "unread":
-        rows = rows.filter(read_at__isnull=True)
-    if kind:
-        rows = rows.filter(kind=kind)
-    before = request.GET.get("before", "")
-    if before:
-        if not before.isdigit():
-            return HttpResponseBadRequest("The page must be a number.")
-        rows = rows.filter(pk__lt=int(before))
-    page = list(rows.order_by("-id")[: PAGE_SIZE + 1])
+    if before and not before.isdigit():
+        return HttpResponseBadRequest("The page must be a number.")
+    rows = selectors.inbox(
+        request.user, unread=show == "unread", kind=kind, before=int(before) if before else None
+    )
+    page = list(rows[: PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     query = request.GET.copy()
@@ -65,11 +61,7 @@ def notification_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def notification_menu(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the bell's dropdown, the latest few."""
-    items = list(
-        Notification.objects.filter(recipient=request.user)
-        .select_related("actor")
-        .order_by("-id")[:MENU_SIZE]
-    )
+    items = list(selectors.inbox(request.user)[:MENU_SIZE])
     ctx = {"items": items, "unread": services.unread_count(request.user)}
     return render(request, "notifications/_menu.html", ctx)
 
@@ -80,7 +72,7 @@ def notification_since(request: AuthenticatedRequest) -> HttpResponse:
     after = request.GET.get("after", "")
     if not after.isdigit():
         return HttpResponseBadRequest("Give the id of the last notification seen.")
-    items = services.since(request.user, int(after))
+    items = selectors.since(request.user, int(after))
     return JsonResponse(
         {
             "unread": services.unread_count(request.user),
